@@ -1,0 +1,50 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Release builds drop bounds and exclusivity checks on hot loops; debug builds keep them.
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "Plexus",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Plexus", targets: ["Plexus"]),
+        .library(name: "PlexusStore", targets: ["PlexusStore"]),
+        .library(name: "PlexusFormats", targets: ["PlexusFormats"]),
+        .library(name: "PlexusKit", targets: ["PlexusKit"]),
+        .executable(name: "plexus", targets: ["plexus"]),
+        .executable(name: "plexus-bench", targets: ["plexus-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C shims over Debian's system libraries.
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+
+        // The engine: tensors, autograd, layers, losses, optimizers, training loop. No file or database I/O.
+        .target(name: "Plexus", dependencies: ["CDNNL"], swiftSettings: fastMath),
+        // SQLite store shared by every pipeline.
+        .target(name: "PlexusStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        // File formats: CSV, PNG (libpng), safetensors, YAML pipeline files.
+        .target(name: "PlexusFormats", dependencies: ["CPNG", "Yams"], swiftSettings: fastMath),
+        // Glue used by the executables: models from YAML specs, checkpoints, runs recorded in the store.
+        .target(name: "PlexusKit", dependencies: ["Plexus", "PlexusStore", "PlexusFormats"]),
+
+        .executableTarget(name: "plexus", dependencies: [
+            "PlexusKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "plexus-bench", dependencies: ["PlexusKit"], swiftSettings: fastMath),
+
+        .testTarget(name: "PlexusTests", dependencies: ["Plexus"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PlexusStoreTests", dependencies: ["PlexusStore"]),
+        .testTarget(name: "PlexusFormatsTests", dependencies: ["PlexusFormats"]),
+        .testTarget(name: "PlexusKitTests", dependencies: ["PlexusKit"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,83 @@
+/// Every gradient rule of the engine, in one place. Each returns, per input of the op, the gradient of the
+/// loss with respect to that input (nil for inputs that take none), given the output and its gradient.
+/// Rules run with recording off and are written with ordinary tensor ops, so any backend gets them for free.
+enum Gradients {
+    static func of(_ op: Op, output y: Tensor, gradient g: Tensor) -> [Tensor?] {
+        switch op {
+        case .unary(let kind, let x):
+            return [Tensor(shape: x.shape, storage: x.backend.unaryBackward(kind, x: x.storage, y: y.storage, gradient: g.storage, count: x.count))]
+
+        case .binary(let kind, let a, let b):
+            switch kind {
+            case .add: return [g.sum(to: a.shape), g.sum(to: b.shape)]
+            case .sub: return [g.sum(to: a.shape), (-g).sum(to: b.shape)]
+            case .mul: return [(g * b).sum(to: a.shape), (g * a).sum(to: b.shape)]
+            case .div: return [(g / b).sum(to: a.shape), (-g * y / b).sum(to: b.shape)]
+            }
+
+        case .matmul(let a, let b):
+            // dA = G·Bᵀ, dB = Aᵀ·G; a 2-D B shared by a batch gets one product over the stacked batch.
+            let gradA = Tensor.product(g, b, transposeB: true).sum(to: a.shape)
+            let gradB: Tensor
+            if b.rank == 2 && a.rank > 2 {
+                let k = a.shape[a.rank - 1], n = g.shape[g.rank - 1]
+                gradB = Tensor.product(a.reshape([-1, k]), g.reshape([-1, n]), transposeA: true)
+            } else {
+                gradB = Tensor.product(a, g, transposeA: true).sum(to: b.shape)
+            }
+            return [gradA, gradB]
+
+        case .sum(let x, let axes):
+            return [g.reshape(keptShape(x.shape, axes)).expand(to: x.shape)]
+
+        case .extreme(let x, let axes):
+            let kept = keptShape(x.shape, axes)
+            let mask = Tensor(shape: x.shape, storage: x.backend.equalMask(x.storage, y.reshape(kept).expand(to: x.shape).storage, count: x.count))
+            let ties = mask.sum(axes: axes, keepDims: true)
+            return [mask * (g.reshape(kept) / ties)]
+
+        case .reshape(let x):
+            return [g.reshape(x.shape)]
+
+        case .expand(let x):
+            return [g.sum(to: x.shape)]
+
+        case .permute(_, let dims):
+            var inverse = [Int](repeating: 0, count: dims.count)
+            for (position, axis) in dims.enumerated() { inverse[axis] = position }
+            return [g.permuted(inverse)]
+
+        case .slice(let x, let axis, let start, let step):
+            let out = Tensor.zeros(x.shape)
+            var strides = x.layout.strides
+            let offset = start * strides[axis]
+            strides[axis] *= step
+            x.backend.copy(g.storage, g.layout, into: out.storage, Layout(shape: g.shape, strides: strides, offset: offset))
+            return [out]
+
+        case .concat(let parts, let axis):
+            var start = 0
+            return parts.map { part in
+                defer { start += part.shape[axis] }
+                return g.slice(axis: axis, start: start, end: start + part.shape[axis])
+            }
+
+        case .indexSelect(let x, let outer, let axis, let inner, let indices):
+            return [Tensor(shape: x.shape, storage: x.backend.indexAdd(g.storage, outer: outer, axis: axis, inner: inner, indices: indices))]
+
+        case .select(let condition, let a, let b):
+            let zeros = Tensor.zeros(g.shape)
+            return [nil, Tensor.where(condition, g, zeros).sum(to: a.shape), Tensor.where(condition, zeros, g).sum(to: b.shape)]
+
+        case .softmax(let x, let axis, let log):
+            let (outer, length, inner) = x.split(at: axis)
+            return [Tensor(shape: x.shape, storage: x.backend.softmaxBackward(y: y.storage, gradient: g.storage,
+                                                                              outer: outer, axis: length, inner: inner, log: log))]
+        }
+    }
+
+    /// `shape` with the reduced `axes` kept as size 1.
+    static func keptShape(_ shape: [Int], _ axes: [Int]) -> [Int] {
+        shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
+    }
+}

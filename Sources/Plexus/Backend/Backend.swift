@@ -1,0 +1,96 @@
+/// Element-wise functions of one tensor. Parameters are part of the case so kernels can be fused and cached.
+public enum UnaryOp: Hashable, Sendable {
+    case neg, exp, log, sqrt, abs
+    case relu, sigmoid, tanh, gelu
+    case leakyRelu(slope: Float)
+    case elu(alpha: Float)
+    case softplus(beta: Float, threshold: Float)
+    case pow(Float)
+    case clamp(min: Float, max: Float)
+    /// `scale * x + shift`: scalar arithmetic (`x * 2`, `x + 1`) without materialising the scalar.
+    case affine(scale: Float, shift: Float)
+}
+
+/// Element-wise functions of two tensors with NumPy broadcasting.
+public enum BinaryOp: Hashable, Sendable {
+    case add, sub, mul, div
+}
+
+public enum ReduceOp: Hashable, Sendable {
+    case sum, max, min
+}
+
+/// A strided view of a storage: which elements of a flat buffer form an n-d array.
+/// A stride of 0 repeats an element (broadcasting).
+public struct Layout: Sendable {
+    public var shape: [Int]
+    public var strides: [Int]
+    public var offset: Int
+
+    public init(shape: [Int], strides: [Int], offset: Int = 0) {
+        self.shape = shape
+        self.strides = strides
+        self.offset = offset
+    }
+
+    /// Row-major contiguous layout of `shape`.
+    public init(contiguous shape: [Int]) {
+        self.init(shape: shape, strides: Layout.contiguousStrides(shape))
+    }
+
+    public static func contiguousStrides(_ shape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        var step = 1
+        for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+            strides[axis] = step
+            step *= shape[axis]
+        }
+        return strides
+    }
+}
+
+/// The kernels a device must provide. Every tensor op and every gradient rule is written in terms of these,
+/// so a new backend (CUDA, Metal) implements this protocol and passes the same test suite.
+///
+/// All storages passed in belong to this backend's device; results are freshly allocated and contiguous
+/// unless the method writes into a destination it is given.
+public protocol Backend: AnyObject {
+    var device: Device { get }
+
+    func allocate(_ count: Int) -> Storage
+    func upload(_ values: [Float]) -> Storage
+    func download(_ storage: Storage, count: Int) -> [Float]
+    func fill(_ storage: Storage, count: Int, value: Float)
+
+    func unary(_ op: UnaryOp, _ x: Storage, count: Int) -> Storage
+    /// Gradient of `unary(op, x)` given its input `x`, its output `y` and the output's gradient.
+    func unaryBackward(_ op: UnaryOp, x: Storage, y: Storage, gradient: Storage, count: Int) -> Storage
+    func binary(_ op: BinaryOp, _ a: Storage, _ aLayout: Layout, _ b: Storage, _ bLayout: Layout, outShape: [Int]) -> Storage
+    /// Reduces a contiguous tensor of `shape` over `axes`; the result is contiguous with the reduced axes dropped.
+    func reduce(_ op: ReduceOp, _ x: Storage, shape: [Int], axes: [Int]) -> Storage
+    /// `out[b] = op(a[b]) · op(b[b])` for `batch` (m×k)·(k×n) products; a batch stride of 0 reuses one matrix.
+    func matmul(_ a: Storage, _ b: Storage, batch: Int, m: Int, n: Int, k: Int,
+                transposeA: Bool, transposeB: Bool, aBatchStride: Int, bBatchStride: Int) -> Storage
+    /// Copies the elements of `source` seen through `from` into `destination` at `to` (same shape).
+    func copy(_ source: Storage, _ from: Layout, into destination: Storage, _ to: Layout)
+    /// Softmax (or log-softmax) over the middle axis of a tensor viewed as (outer, axis, inner).
+    func softmax(_ x: Storage, outer: Int, axis: Int, inner: Int, log: Bool) -> Storage
+    func softmaxBackward(y: Storage, gradient: Storage, outer: Int, axis: Int, inner: Int, log: Bool) -> Storage
+    /// `out[o, j, i] = x[o, indices[j], i]`, or its adjoint (scatter-add into zeros of axis length `axis`).
+    func indexSelect(_ x: Storage, outer: Int, axis: Int, inner: Int, indices: [Int]) -> Storage
+    func indexAdd(_ gradient: Storage, outer: Int, axis: Int, inner: Int, indices: [Int]) -> Storage
+    /// `out = condition != 0 ? a : b`, all three contiguous with the same count.
+    func select(_ condition: Storage, _ a: Storage, _ b: Storage, count: Int) -> Storage
+    /// `out = (x == y) ? 1 : 0` element-wise for same-shaped contiguous storages.
+    func equalMask(_ x: Storage, _ y: Storage, count: Int) -> Storage
+
+    // Fused optimizer updates, in place on the parameter and state storages.
+    func sgdStep(parameter: Storage, gradient: Storage, velocity: Storage?, count: Int, learningRate: Float,
+                 momentum: Float, dampening: Float, nesterov: Bool, weightDecay: Float, firstStep: Bool)
+    func adamStep(parameter: Storage, gradient: Storage, m: Storage, v: Storage, count: Int, learningRate: Float,
+                  beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float, decoupled: Bool, step: Int)
+    /// Sum of squares, for gradient-norm clipping.
+    func sumOfSquares(_ x: Storage, count: Int) -> Double
+    /// `x *= factor` in place.
+    func scale(_ x: Storage, count: Int, by factor: Float)
+}

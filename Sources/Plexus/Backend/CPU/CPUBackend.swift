@@ -1,0 +1,405 @@
+import CDNNL
+import Foundation
+
+/// The CPU backend: oneDNN for matrix products and transcendental element-wise functions,
+/// Swift loops the compiler vectorises for arithmetic, and all cores for large tensors.
+public final class CPUBackend: Backend {
+    public static let shared = CPUBackend()
+    static let coreCount = ProcessInfo.processInfo.activeProcessorCount
+    public let device = Device.cpu
+    private let dnnl = OneDNN.shared
+
+    private init() {
+        // Keep freed tensor buffers in the heap instead of returning them to the OS after every step:
+        // training allocates the same sizes over and over, and mmap/munmap per tensor costs page faults.
+        mallopt(M_MMAP_THRESHOLD, 1 << 30)
+        mallopt(M_TRIM_THRESHOLD, 1 << 30)
+    }
+
+    // MARK: Memory
+
+    public func allocate(_ count: Int) -> Storage {
+        var raw: UnsafeMutableRawPointer?
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        precondition(posix_memalign(&raw, 64, bytes) == 0, "out of memory allocating \(bytes) bytes")
+        return Storage(device: .cpu, count: count, pointer: raw!, release: { free($0) })
+    }
+
+    public func upload(_ values: [Float]) -> Storage {
+        let storage = allocate(values.count)
+        values.withUnsafeBufferPointer { storage.floats.update(from: $0.baseAddress!, count: values.count) }
+        return storage
+    }
+
+    public func download(_ storage: Storage, count: Int) -> [Float] {
+        Array(UnsafeBufferPointer(start: storage.floats, count: count))
+    }
+
+    public func fill(_ storage: Storage, count: Int, value: Float) {
+        storage.floats.update(repeating: value, count: count)
+    }
+
+    // MARK: Element-wise
+
+    public func unary(_ op: UnaryOp, _ x: Storage, count: Int) -> Storage {
+        let out = allocate(count)
+        let src = x.floats, dst = out.floats
+        switch op {
+        case .neg: map(count, src, dst) { -$0 }
+        case .abs: map(count, src, dst) { Swift.abs($0) }
+        case .affine(let scale, let shift): map(count, src, dst) { scale * $0 + shift }
+        case .clamp(let lo, let hi): map(count, src, dst) { Swift.min(Swift.max($0, lo), hi) }
+        case .relu: map(count, src, dst) { Swift.max($0, 0) }
+        case .leakyRelu(let slope): map(count, src, dst) { $0 > 0 ? $0 : slope * $0 }
+        case .pow(2): map(count, src, dst) { $0 * $0 }
+        case .pow(let exponent): dnnl.eltwiseForward(dnnl_eltwise_pow, alpha: 1, beta: exponent, source: src, destination: dst, count: count)
+        case .exp: dnnl.eltwiseForward(dnnl_eltwise_exp, source: src, destination: dst, count: count)
+        case .log: dnnl.eltwiseForward(dnnl_eltwise_log, source: src, destination: dst, count: count)
+        case .sqrt: dnnl.eltwiseForward(dnnl_eltwise_sqrt, source: src, destination: dst, count: count)
+        case .sigmoid: dnnl.eltwiseForward(dnnl_eltwise_logistic, source: src, destination: dst, count: count)
+        case .tanh: dnnl.eltwiseForward(dnnl_eltwise_tanh, source: src, destination: dst, count: count)
+        case .gelu: dnnl.eltwiseForward(dnnl_eltwise_gelu_erf, source: src, destination: dst, count: count)
+        case .elu(let alpha): dnnl.eltwiseForward(dnnl_eltwise_elu, alpha: alpha, source: src, destination: dst, count: count)
+        case .softplus(let beta, let threshold):
+            // PyTorch's softplus: log(1 + exp(βx)) / β, and x itself where βx > threshold.
+            map(count, src, dst) { beta * $0 }
+            dnnl.eltwiseForward(dnnl_eltwise_soft_relu, source: dst, destination: dst, count: count)
+            for i in 0..<count { dst[i] = beta * src[i] > threshold ? src[i] : dst[i] / beta }
+        }
+        return out
+    }
+
+    public func unaryBackward(_ op: UnaryOp, x: Storage, y: Storage, gradient: Storage, count: Int) -> Storage {
+        let out = allocate(count)
+        let xs = x.floats, ys = y.floats, g = gradient.floats, dst = out.floats
+        switch op {
+        case .neg: map(count, g, dst) { -$0 }
+        case .exp: zip(count, g, ys, dst) { $0 * $1 }
+        case .log: zip(count, g, xs, dst) { $0 / $1 }
+        case .sqrt: zip(count, g, ys, dst) { $0 * 0.5 / $1 }
+        case .abs: zip(count, g, xs, dst) { $1 > 0 ? $0 : ($1 < 0 ? -$0 : 0) }
+        case .relu: zip(count, g, xs, dst) { $1 > 0 ? $0 : 0 }
+        case .leakyRelu(let slope): zip(count, g, xs, dst) { $1 > 0 ? $0 : slope * $0 }
+        case .sigmoid: zip(count, g, ys, dst) { $0 * $1 * (1 - $1) }
+        case .tanh: zip(count, g, ys, dst) { $0 * (1 - $1 * $1) }
+        case .elu(let alpha): for i in 0..<count { dst[i] = xs[i] > 0 ? g[i] : g[i] * (ys[i] + alpha) }
+        case .affine(let scale, _): map(count, g, dst) { $0 * scale }
+        case .clamp(let lo, let hi): zip(count, g, xs, dst) { $1 >= lo && $1 <= hi ? $0 : 0 }
+        case .pow(let exponent): zip(count, g, xs, dst) { $0 * exponent * Foundation.pow($1, exponent - 1) }
+        case .gelu: dnnl.eltwiseBackward(dnnl_eltwise_gelu_erf, source: xs, gradient: g, result: dst, count: count)
+        case .softplus(let beta, let threshold):
+            // d/dx softplus = sigmoid(βx), and 1 in the linear region.
+            map(count, xs, dst) { beta * $0 }
+            dnnl.eltwiseForward(dnnl_eltwise_logistic, source: dst, destination: dst, count: count)
+            for i in 0..<count { dst[i] = beta * xs[i] > threshold ? g[i] : g[i] * dst[i] }
+        }
+        return out
+    }
+
+    @inline(__always)
+    private func map(_ count: Int, _ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ f: (Float) -> Float) {
+        parallelFor(count) { range in
+            for i in range { dst[i] = f(src[i]) }
+        }
+    }
+
+    @inline(__always)
+    private func zip(_ count: Int, _ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>,
+                     _ dst: UnsafeMutablePointer<Float>, _ f: (Float, Float) -> Float) {
+        parallelFor(count) { range in
+            for i in range { dst[i] = f(a[i], b[i]) }
+        }
+    }
+
+    public func binary(_ op: BinaryOp, _ a: Storage, _ aLayout: Layout, _ b: Storage, _ bLayout: Layout, outShape: [Int]) -> Storage {
+        switch op {
+        case .add: return broadcast(a, aLayout, b, bLayout, outShape, +)
+        case .sub: return broadcast(a, aLayout, b, bLayout, outShape, -)
+        case .mul: return broadcast(a, aLayout, b, bLayout, outShape, *)
+        case .div: return broadcast(a, aLayout, b, bLayout, outShape, /)
+        }
+    }
+
+    /// Applies `f` over two broadcast layouts. Axes are coalesced first, so the common cases (same shape,
+    /// a scalar, a bias row) become one or two flat loops the compiler vectorises.
+    @inline(__always)
+    private func broadcast(_ a: Storage, _ aLayout: Layout, _ b: Storage, _ bLayout: Layout, _ outShape: [Int],
+                           _ f: (Float, Float) -> Float) -> Storage {
+        let count = outShape.reduce(1, *)
+        let out = allocate(count)
+        let dst = out.floats
+        let pa = a.floats + aLayout.offset, pb = b.floats + bLayout.offset
+        let (shape, strides) = coalesce(outShape, [aLayout.strides, bLayout.strides])
+        let inner = shape.last ?? 1
+        let sa = strides[0].last ?? 0, sb = strides[1].last ?? 0
+        let rows = count / Swift.max(inner, 1)
+        let outer = Array(shape.dropLast()), aOuter = Array(strides[0].dropLast()), bOuter = Array(strides[1].dropLast())
+        parallelFor(rows, grain: Swift.max(1, (1 << 15) / Swift.max(inner, 1))) { range in
+            for row in range {
+                var ia = 0, ib = 0, rest = row
+                for axis in stride(from: outer.count - 1, through: 0, by: -1) {
+                    let index = rest % outer[axis]
+                    rest /= outer[axis]
+                    ia += index * aOuter[axis]
+                    ib += index * bOuter[axis]
+                }
+                let o = dst + row * inner, x = pa + ia, y = pb + ib
+                if sa == 1 && sb == 1 {
+                    for i in 0..<inner { o[i] = f(x[i], y[i]) }
+                } else if sa == 1 && sb == 0 {
+                    let v = y[0]
+                    for i in 0..<inner { o[i] = f(x[i], v) }
+                } else if sa == 0 && sb == 1 {
+                    let v = x[0]
+                    for i in 0..<inner { o[i] = f(v, y[i]) }
+                } else {
+                    for i in 0..<inner { o[i] = f(x[i * sa], y[i * sb]) }
+                }
+            }
+        }
+        return out
+    }
+
+    public func select(_ condition: Storage, _ a: Storage, _ b: Storage, count: Int) -> Storage {
+        let out = allocate(count)
+        let c = condition.floats, x = a.floats, y = b.floats, dst = out.floats
+        parallelFor(count) { range in
+            for i in range { dst[i] = c[i] != 0 ? x[i] : y[i] }
+        }
+        return out
+    }
+
+    public func equalMask(_ x: Storage, _ y: Storage, count: Int) -> Storage {
+        let out = allocate(count)
+        zip(count, x.floats, y.floats, out.floats) { $0 == $1 ? 1 : 0 }
+        return out
+    }
+
+    // MARK: Reductions
+
+    public func reduce(_ op: ReduceOp, _ x: Storage, shape: [Int], axes: [Int]) -> Storage {
+        let kept = (0..<shape.count).filter { !axes.contains($0) }
+        let keptCount = kept.reduce(1) { $0 * shape[$1] }
+        let reducedCount = axes.reduce(1) { $0 * shape[$1] }
+        // Bring the reduced axes last (a copy only when they are not already), then reduce contiguous rows.
+        var source = x
+        if axes != Array(shape.count - axes.count ..< shape.count) {
+            let order = kept + axes
+            let permuted = Layout(shape: order.map { shape[$0] }, strides: order.map { Layout.contiguousStrides(shape)[$0] })
+            source = allocate(x.count)
+            copy(x, permuted, into: source, Layout(contiguous: permuted.shape))
+        }
+        let out = allocate(keptCount)
+        let src = source.floats, dst = out.floats
+        parallelFor(keptCount, grain: Swift.max(1, (1 << 15) / Swift.max(reducedCount, 1))) { range in
+            for row in range {
+                let p = src + row * reducedCount
+                switch op {
+                case .sum: dst[row] = CPUBackend.sum(p, reducedCount)
+                case .max: dst[row] = UnsafeBufferPointer(start: p, count: reducedCount).max() ?? -.infinity
+                case .min: dst[row] = UnsafeBufferPointer(start: p, count: reducedCount).min() ?? .infinity
+                }
+            }
+        }
+        return out
+    }
+
+    /// A 16-lane vector sum: fast, and more accurate than a serial loop on long rows.
+    static func sum(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
+        var lanes = SIMD16<Float>(repeating: 0)
+        var i = 0
+        while i + 16 <= count {
+            lanes += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<Float>.self)
+            i += 16
+        }
+        var total = lanes.sum()
+        while i < count {
+            total += p[i]
+            i += 1
+        }
+        return total
+    }
+
+    public func sumOfSquares(_ x: Storage, count: Int) -> Double {
+        let p = x.floats
+        var total = 0.0
+        for i in 0..<count { total += Double(p[i]) * Double(p[i]) }
+        return total
+    }
+
+    public func scale(_ x: Storage, count: Int, by factor: Float) {
+        let p = x.floats
+        parallelFor(count) { range in
+            for i in range { p[i] *= factor }
+        }
+    }
+
+    // MARK: Linear algebra and data movement
+
+    public func matmul(_ a: Storage, _ b: Storage, batch: Int, m: Int, n: Int, k: Int,
+                       transposeA: Bool, transposeB: Bool, aBatchStride: Int, bBatchStride: Int) -> Storage {
+        let out = allocate(batch * m * n)
+        for index in 0..<batch {
+            dnnl.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                       a: a.floats + index * aBatchStride, b: b.floats + index * bBatchStride, c: out.floats + index * m * n)
+        }
+        return out
+    }
+
+    public func copy(_ source: Storage, _ from: Layout, into destination: Storage, _ to: Layout) {
+        let count = from.shape.reduce(1, *)
+        guard count > 0 else { return }
+        let (shape, strides) = coalesce(from.shape, [from.strides, to.strides])
+        let inner = shape.last ?? 1
+        let ss = strides[0].last ?? 0, ds = strides[1].last ?? 0
+        let outer = Array(shape.dropLast()), sOuter = Array(strides[0].dropLast()), dOuter = Array(strides[1].dropLast())
+        let src = source.floats + from.offset, dst = destination.floats + to.offset
+        parallelFor(count / inner, grain: Swift.max(1, (1 << 15) / inner)) { range in
+            for row in range {
+                var si = 0, di = 0, rest = row
+                for axis in stride(from: outer.count - 1, through: 0, by: -1) {
+                    let index = rest % outer[axis]
+                    rest /= outer[axis]
+                    si += index * sOuter[axis]
+                    di += index * dOuter[axis]
+                }
+                let s = src + si, d = dst + di
+                if ss == 1 && ds == 1 {
+                    d.update(from: s, count: inner)
+                } else {
+                    for i in 0..<inner { d[i * ds] = s[i * ss] }
+                }
+            }
+        }
+    }
+
+    public func softmax(_ x: Storage, outer: Int, axis: Int, inner: Int, log: Bool) -> Storage {
+        let out = allocate(outer * axis * inner)
+        let src = x.floats, dst = out.floats
+        parallelFor(outer * inner, grain: 256) { range in
+            for line in range {
+                let base = (line / inner) * axis * inner + line % inner
+                var largest = -Float.infinity
+                for j in 0..<axis { largest = Swift.max(largest, src[base + j * inner]) }
+                var total: Float = 0
+                for j in 0..<axis {
+                    let e = Foundation.exp(src[base + j * inner] - largest)
+                    dst[base + j * inner] = e
+                    total += e
+                }
+                if log {
+                    let shift = largest + Foundation.log(total)
+                    for j in 0..<axis { dst[base + j * inner] = src[base + j * inner] - shift }
+                } else {
+                    for j in 0..<axis { dst[base + j * inner] /= total }
+                }
+            }
+        }
+        return out
+    }
+
+    public func softmaxBackward(y: Storage, gradient: Storage, outer: Int, axis: Int, inner: Int, log: Bool) -> Storage {
+        let out = allocate(outer * axis * inner)
+        let ys = y.floats, g = gradient.floats, dst = out.floats
+        parallelFor(outer * inner, grain: 256) { range in
+            for line in range {
+                let base = (line / inner) * axis * inner + line % inner
+                var dot: Float = 0
+                for j in 0..<axis {
+                    let i = base + j * inner
+                    dot += log ? g[i] : g[i] * ys[i]
+                }
+                for j in 0..<axis {
+                    let i = base + j * inner
+                    // log-softmax: g - softmax·Σg;  softmax: y·(g - Σ g·y)
+                    dst[i] = log ? g[i] - Foundation.exp(ys[i]) * dot : ys[i] * (g[i] - dot)
+                }
+            }
+        }
+        return out
+    }
+
+    public func indexSelect(_ x: Storage, outer: Int, axis: Int, inner: Int, indices: [Int]) -> Storage {
+        let out = allocate(outer * indices.count * inner)
+        let src = x.floats, dst = out.floats
+        for o in 0..<outer {
+            for (j, index) in indices.enumerated() {
+                (dst + (o * indices.count + j) * inner).update(from: src + (o * axis + index) * inner, count: inner)
+            }
+        }
+        return out
+    }
+
+    public func indexAdd(_ gradient: Storage, outer: Int, axis: Int, inner: Int, indices: [Int]) -> Storage {
+        let out = allocate(outer * axis * inner)
+        fill(out, count: outer * axis * inner, value: 0)
+        let g = gradient.floats, dst = out.floats
+        for o in 0..<outer {
+            for (j, index) in indices.enumerated() {
+                let d = dst + (o * axis + index) * inner, s = g + (o * indices.count + j) * inner
+                for i in 0..<inner { d[i] += s[i] }
+            }
+        }
+        return out
+    }
+
+    // MARK: Optimizers
+
+    public func sgdStep(parameter: Storage, gradient: Storage, velocity: Storage?, count: Int, learningRate: Float,
+                        momentum: Float, dampening: Float, nesterov: Bool, weightDecay: Float, firstStep: Bool) {
+        let p = parameter.floats, g = gradient.floats
+        let v = velocity?.floats
+        parallelFor(count) { range in
+            for i in range {
+                var d = g[i] + weightDecay * p[i]
+                if let v {
+                    // PyTorch: the first step seeds the buffer with the gradient itself (no dampening).
+                    v[i] = firstStep ? d : momentum * v[i] + (1 - dampening) * d
+                    d = nesterov ? d + momentum * v[i] : v[i]
+                }
+                p[i] -= learningRate * d
+            }
+        }
+    }
+
+    public func adamStep(parameter: Storage, gradient: Storage, m: Storage, v: Storage, count: Int, learningRate: Float,
+                         beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float, decoupled: Bool, step: Int) {
+        let p = parameter.floats, g = gradient.floats, ms = m.floats, vs = v.floats
+        let correction1 = 1 - Foundation.pow(beta1, Float(step))
+        let correction2 = 1 - Foundation.pow(beta2, Float(step))
+        let stepSize = learningRate / correction1
+        let sqrtCorrection2 = correction2.squareRoot()
+        parallelFor(count) { range in
+            for i in range {
+                var d = g[i]
+                if decoupled {
+                    p[i] *= 1 - learningRate * weightDecay
+                } else {
+                    d += weightDecay * p[i]
+                }
+                ms[i] = beta1 * ms[i] + (1 - beta1) * d
+                vs[i] = beta2 * vs[i] + (1 - beta2) * d * d
+                p[i] -= stepSize * ms[i] / (vs[i].squareRoot() / sqrtCorrection2 + epsilon)
+            }
+        }
+    }
+}
+
+/// Merges adjacent axes that every layout walks contiguously, and drops size-1 axes, so kernels loop
+/// over as few and as long runs as possible. Returns at least one axis.
+func coalesce(_ shape: [Int], _ strides: [[Int]]) -> (shape: [Int], strides: [[Int]]) {
+    var outShape: [Int] = []
+    var outStrides: [[Int]] = strides.map { _ in [] }
+    for axis in 0..<shape.count where shape[axis] != 1 {
+        if let last = outShape.last,
+           strides.indices.allSatisfy({ outStrides[$0].last! == strides[$0][axis] * shape[axis] }) {
+            outShape[outShape.count - 1] = last * shape[axis]
+            for k in strides.indices { outStrides[k][outStrides[k].count - 1] = strides[k][axis] }
+        } else {
+            outShape.append(shape[axis])
+            for k in strides.indices { outStrides[k].append(strides[k][axis]) }
+        }
+    }
+    if outShape.isEmpty { return ([1], strides.map { _ in [1] }) }
+    return (outShape, outStrides)
+}

@@ -1,0 +1,79 @@
+import Foundation
+import GRDB
+
+/// Lifecycle of a row in `runs`; the raw values are what the `status` column's CHECK constraint allows.
+public enum RunStatus: String, Sendable, CaseIterable, DatabaseValueConvertible {
+    case running, completed, failed, interrupted
+}
+
+/// One row of `runs`, with the seed converted back from its stored bit pattern.
+public struct RunRecord: Equatable, Sendable, FetchableRecord {
+    public var id: Int64
+    public var pipeline: String
+    public var datasetID: Int64?
+    /// The run's configuration as JSON text.
+    public var config: String
+    public var status: RunStatus
+    public var seed: UInt64
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var error: String?
+
+    public init(row: Row) throws {
+        id = try row.decode(forColumn: "id")
+        pipeline = try row.decode(forColumn: "pipeline")
+        datasetID = try row.decode(forColumn: "dataset_id")
+        config = try row.decode(forColumn: "config")
+        status = try row.decode(forColumn: "status")
+        seed = UInt64(bitPattern: try row.decode(Int64.self, forColumn: "seed"))
+        startedAt = try Timestamp.parse(row.decode(forColumn: "started_at"))
+        finishedAt = try row.decode(String?.self, forColumn: "finished_at").map(Timestamp.parse)
+        error = try row.decode(forColumn: "error")
+    }
+}
+
+/// A failure of the store, as one line naming the database file and what went wrong.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let message: String
+
+    public init(path: String, _ message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String { "\(path): \(message)" }
+}
+
+/// A pipeline's own schema change, applied once per database after the shared migrations.
+public struct StoreMigration: Sendable {
+    public let identifier: String
+    public let migrate: @Sendable (Database) throws -> Void
+
+    public init(_ identifier: String, _ migrate: @escaping @Sendable (Database) throws -> Void) {
+        self.identifier = identifier
+        self.migrate = migrate
+    }
+
+    /// A migration that executes `sql` (one or more statements).
+    public init(_ identifier: String, sql: String) {
+        self.init(identifier) { db in try db.execute(sql: sql) }
+    }
+}
+
+/// Timestamps are stored as ISO-8601 UTC text so they read well in `sqlite3` and sort as text.
+enum Timestamp {
+    static func now() -> String { Date().formatted(.iso8601) }
+
+    static func parse(_ text: String) throws -> Date {
+        guard let date = try? Date(text, strategy: .iso8601) else {
+            throw TimestampError(text: text)
+        }
+        return date
+    }
+
+    struct TimestampError: Error, CustomStringConvertible {
+        let text: String
+        var description: String { "not an ISO-8601 timestamp: '\(text)'" }
+    }
+}
