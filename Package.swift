@@ -1,9 +1,10 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-/// Release builds drop bounds and exclusivity checks on hot loops; debug builds keep them.
+/// Release builds drop exclusivity checks on hot loops; debug builds keep them. (-Ounchecked is avoided:
+/// Swift 6.3 miscompiled the engine with it.)
 let fastMath: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
 
 let package = Package(

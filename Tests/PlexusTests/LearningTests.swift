@@ -24,22 +24,8 @@ final class LearningTests: XCTestCase {
         XCTAssertEqual(trainer.predict(x).argmax(axis: 1), [0, 1, 1, 0])
     }
 
-    /// Two interleaved half-circles with noise: not linearly separable.
-    static func twoMoons(count: Int, noise: Float, seed: UInt64) -> Dataset {
-        var rng = RandomGenerator(seed: seed)
-        var points: [Float] = [], labels: [Int] = []
-        for i in 0..<count {
-            let label = i % 2
-            let angle = Float.pi * rng.nextFloat()
-            let (x, y) = label == 0 ? (cos(angle), sin(angle)) : (1 - cos(angle), 0.5 - sin(angle))
-            points += [x + noise * rng.nextNormal(), y + noise * rng.nextNormal()]
-            labels.append(label)
-        }
-        return Dataset(inputs: Tensor(shape: [count, 2], scalars: points), targets: .classes(labels))
-    }
-
     func trainMoons(seed: UInt64) throws -> (History, Trainer, Dataset) {
-        let (train, test) = LearningTests.twoMoons(count: 600, noise: 0.1, seed: 7).split(validationFraction: 0.25, seed: 3)
+        let (train, test) = SyntheticData.twoMoons(count: 600, noise: 0.1, seed: 7).split(validationFraction: 0.25, seed: 3)
         let model = mlp(2, hidden: 16, outputs: 2, seed: seed)
         let trainer = Trainer(model: model, optimizer: Adam(parameters: model.parameters(), learningRate: 0.01),
                               loss: .crossEntropy(labelSmoothing: 0, classWeights: nil), metrics: [.accuracy],

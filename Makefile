@@ -1,0 +1,44 @@
+# Plexus: the two commands a new user runs on a fresh Debian 12 machine are `make demo` and `make test`.
+# Both install the Debian packages Plexus links against when they are missing.
+
+DEB_PACKAGES := libdnnl-dev libpng-dev libsqlite3-dev sqlite3 zlib1g-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SWIFT ?= swift
+RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
+
+.PHONY: demo test bench deps build fixtures clean
+
+## Install the missing Debian packages (oneDNN, libpng, SQLite).
+deps:
+	@command -v $(SWIFT) >/dev/null || { echo "Swift 6 is required (https://www.swift.org/install/linux/): swift not found on PATH" >&2; exit 1; }
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages: $$missing"; \
+		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+## Release build of every executable.
+build: deps
+	$(SWIFT) build -c release
+
+## Build in release mode and run the demo on built-in data; results go to ./plexus.db (or $$PLEXUS_DB).
+demo: build
+	$(RELEASE_BIN)/plexus demo
+	@echo
+	sqlite3 $${PLEXUS_DB:-plexus.db} 'select id, pipeline, status from runs order by id desc limit 5'
+
+## The test suite (golden PyTorch fixtures, finite differences, store, formats, pipelines end to end).
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## Benchmarks: GEMM throughput and training steps, against PyTorch CPU when it is installed.
+bench: build
+	$(RELEASE_BIN)/plexus-bench
+
+## Regenerate the PyTorch golden fixtures (needs `pip install torch==2.13.0+cpu`; CI never does this).
+fixtures:
+	python3 tools/make_golden.py
+
+clean:
+	rm -rf .build

@@ -1,0 +1,94 @@
+import Plexus
+import PlexusFormats
+
+/// Builds a model from the `model:` section of a pipeline file, inferring each layer's input size from the
+/// previous layer's output (as Keras does), so a file only says what each layer produces.
+///
+/// ```yaml
+/// model:
+///   input: [2]
+///   layers:
+///     - linear: {units: 16}
+///     - relu
+///     - linear: {units: 2}
+/// ```
+public enum ModelBuilder {
+    /// One layer type: the option keys it takes, and how to make it for a per-sample input shape.
+    struct LayerType {
+        let options: Set<String>
+        let make: (LayerSpec, [Int], inout RandomGenerator) throws -> (Module, [Int])
+    }
+
+    static let activationOptions: [Activation.Kind: String] = [.elu: "alpha", .leakyRelu: "negative_slope", .softplus: "beta"]
+
+    static let registry: [String: LayerType] = {
+        var types: [String: LayerType] = [
+            "linear": LayerType(options: ["units", "bias", "init"]) { spec, input, rng in
+                guard let features = input.last, !input.isEmpty else { throw spec.error("needs an input with a feature axis, got shape \(input)") }
+                let config = LinearConfig(inputSize: features, outputSize: try spec.positive("units"),
+                                          bias: try spec.bool("bias", default: true), initializer: try initializer(spec))
+                return (Linear(config, rng: &rng), input.dropLast() + [config.outputSize])
+            },
+            "dropout": LayerType(options: ["rate"]) { spec, input, rng in
+                let rate = try spec.double("rate")
+                guard rate >= 0 && rate < 1 else { throw spec.error("key 'rate' must be in [0, 1), found \(rate)") }
+                return (Dropout(rate: Float(rate), seed: rng.next()), input)
+            },
+            "flatten": LayerType(options: []) { _, input, _ in (Flatten(), [input.reduce(1, *)]) },
+        ]
+        for kind in Activation.Kind.allCases {
+            let option = activationOptions[kind]
+            types[kind.rawValue] = LayerType(options: option.map { [$0] } ?? []) { spec, input, _ in
+                let parameter = try option.map { Float(try spec.double($0, default: kind == .leakyRelu ? 0.01 : 1)) }
+                return (Activation(kind, parameter: parameter), input)
+            }
+        }
+        return types
+    }()
+
+    static let initializers: [String: Initializer] = [
+        "pytorch": .pytorchDefault, "glorot_uniform": .glorotUniform, "glorot_normal": .glorotNormal,
+        "he_uniform": .heUniform, "he_normal": .heNormal,
+    ]
+
+    static func initializer(_ spec: LayerSpec) throws -> Initializer {
+        let name = try spec.string("init", default: "pytorch")
+        guard let initializer = initializers[name] else {
+            throw spec.error("key 'init': unknown initializer '\(name)' (expected one of: \(initializers.keys.sorted().joined(separator: ", ")))")
+        }
+        return initializer
+    }
+
+    /// The layer types a pipeline file may use.
+    public static var layerTypes: [String] { registry.keys.sorted() }
+
+    /// Builds the model; every layer's parameters come from one generator seeded with `seed`.
+    public static func build(_ spec: ModelSpec, file: String, seed: UInt64) throws -> (model: Sequential, outputShape: [Int]) {
+        var rng = RandomGenerator(seed: seed)
+        var shape = spec.input
+        var layers: [Module] = []
+        guard !spec.layers.isEmpty else { throw FormatError(path: file, "model: 'layers' is empty; list at least one layer") }
+        for layer in spec.layers {
+            guard let type = registry[layer.type] else {
+                throw layer.error("unknown layer type (expected one of: \(layerTypes.joined(separator: ", ")))")
+            }
+            try layer.rejectUnknownKeys(allowed: type.options)
+            let (module, output) = try type.make(layer, shape, &rng)
+            layers.append(module)
+            shape = output
+        }
+        return (Sequential(layers), shape)
+    }
+}
+
+extension LayerSpec {
+    func error(_ message: String) -> FormatError {
+        FormatError(path: file, line: line, "layer '\(type)': \(message)")
+    }
+
+    func positive(_ key: String) throws -> Int {
+        let value = try int(key)
+        guard value > 0 else { throw error("key '\(key)' must be a positive integer, found \(value)") }
+        return value
+    }
+}

@@ -1,0 +1,66 @@
+import Plexus
+import PlexusFormats
+
+/// Turns the `training:` section of a pipeline file into the engine's optimizer, loss and loop settings.
+/// What the file leaves out takes the defaults a Keras user expects (Adam, lr 0.001, batch 32).
+public struct TrainingSetup {
+    public let spec: TrainingSpec
+    public let epochs: Int
+    public let batchSize: Int
+    public let validationSplit: Double
+
+    public init(_ spec: TrainingSpec, epochs: Int? = nil, defaultEpochs: Int = 20) {
+        self.spec = spec
+        self.epochs = epochs ?? spec.epochs ?? defaultEpochs
+        batchSize = spec.batchSize ?? 32
+        validationSplit = spec.validationSplit ?? 0.2
+    }
+
+    public var learningRate: Float { Float(spec.learningRate ?? (spec.optimizer == .sgd ? 0.01 : 0.001)) }
+
+    public func optimizer(for parameters: [Tensor]) -> Optimizer {
+        let decay = Float(spec.weightDecay ?? 0)
+        switch spec.optimizer ?? .adam {
+        case .sgd:
+            return SGD(parameters: parameters, learningRate: learningRate, momentum: Float(spec.momentum ?? 0),
+                       nesterov: spec.nesterov ?? false, weightDecay: decay)
+        case .adam: return Adam(parameters: parameters, learningRate: learningRate, weightDecay: decay)
+        case .adamw: return AdamW(parameters: parameters, learningRate: learningRate, weightDecay: spec.weightDecay.map(Float.init) ?? 0.01)
+        }
+    }
+
+    /// The loss named in the file, or `fallback` (the pipeline's natural loss).
+    public func loss(default fallback: LossFunction) -> LossFunction {
+        switch spec.loss {
+        case nil: return fallback
+        case .mse: return .mse
+        case .l1: return .l1
+        case .huber: return .huber(delta: 1)
+        case .crossEntropy: return .crossEntropy(labelSmoothing: 0, classWeights: nil)
+        case .bceWithLogits: return .binaryCrossEntropy(positiveWeight: nil)
+        }
+    }
+
+    public func config(seed: UInt64, progress: ProgressStyle = .automatic) -> TrainingConfig {
+        let schedule: LearningRateSchedule
+        switch spec.schedule ?? .constant {
+        case .constant: schedule = .constant
+        case .step(let size, let gamma): schedule = .step(stepSize: size, gamma: Float(gamma))
+        case .cosine(let minimum): schedule = .cosine(minimum: Float(minimum))
+        case .plateau(let factor, let patience): schedule = .reduceOnPlateau(factor: Float(factor), patience: patience)
+        }
+        return TrainingConfig(epochs: epochs, batchSize: batchSize, seed: seed, clipNorm: spec.clipNorm.map(Float.init),
+                              schedule: schedule,
+                              earlyStopping: spec.earlyStopping.map { EarlyStopping(patience: $0.patience, minDelta: $0.minDelta) },
+                              progress: progress)
+    }
+
+    /// The settings as recorded in a run's config.
+    public var summary: [String: Any] {
+        var result: [String: Any] = ["epochs": epochs, "batch_size": batchSize, "optimizer": (spec.optimizer ?? .adam).rawValue,
+                                     "learning_rate": Double(learningRate), "validation_split": validationSplit]
+        if let clip = spec.clipNorm { result["clip_norm"] = clip }
+        if let stopping = spec.earlyStopping { result["early_stopping_patience"] = stopping.patience }
+        return result
+    }
+}

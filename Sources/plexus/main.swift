@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Plexus
+import PlexusFormats
+import PlexusKit
+import PlexusStore
+
+/// `plexus`: the engine's own command: the demo, and model summaries of pipeline files.
+/// Argument parsing and printing only; the work happens in PlexusKit.
+struct PlexusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plexus",
+        abstract: "Plexus: deep learning in one native binary, with its data and results in SQLite.",
+        subcommands: [DemoCommand.self, SummaryCommand.self])
+}
+
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Train the demo MLP on the built-in two-moons problem next to a logistic-regression baseline; record the run.")
+
+    @Option(help: "Pipeline file with the model and training settings.") var pipeline = "Pipelines/demo.yml"
+    @Option(help: "SQLite database (default: $PLEXUS_DB, else ./plexus.db).") var db: String?
+    @Option(help: "Random seed: the same seed gives the same numbers.") var seed: UInt64 = 42
+    @Option(help: "Epochs (overrides the pipeline file).") var epochs: Int?
+    @Option(help: "Directory for artifacts (default: runs/<run id>/).") var out: String?
+
+    func run() throws {
+        let store = try Store(path: Store.resolvePath(explicit: db))
+        let report = try Demo.run(store: store, options: Demo.Options(pipelinePath: pipeline, seed: seed, epochs: epochs, outputDirectory: out))
+        print(report.modelSummary)
+        print("")
+        print("Test accuracy  mlp: \(percent(report.testMetrics["mlp.accuracy"]!))  logistic regression (baseline): \(percent(report.testMetrics["logistic.accuracy"]!))")
+        let gain = report.testMetrics["mlp.accuracy"]! - report.testMetrics["logistic.accuracy"]!
+        print(gain > 0 ? "The MLP beat the linear baseline by \(String(format: "%.1f", gain * 100)) percentage points." : "The MLP did not beat the linear baseline.")
+        print("Run \(report.runID) recorded in \(store.path) (best epoch \(report.history.bestEpoch) of \(report.history.epochs.count)); weights: \(report.weightsPath)")
+        print("Try: sqlite3 \(store.path) 'select id, pipeline, status from runs'")
+    }
+
+    func percent(_ value: Double) -> String { String(format: "%.1f%%", value * 100) }
+}
+
+struct SummaryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "summary", abstract: "Print the model of a pipeline file, layer by layer.")
+
+    @Argument(help: "Pipeline file (YAML).") var pipeline: String
+
+    func run() throws {
+        let spec = try PipelineSpec.load(path: pipeline)
+        let (model, _) = try ModelBuilder.build(spec.model, file: spec.file, seed: 0)
+        print(summary(model, inputShape: spec.model.input))
+    }
+}
+
+/// Errors print as one line on stderr with a non-zero exit, not as a stack of Swift types.
+do {
+    var command = try PlexusCommand.parseAsRoot()
+    try command.run()
+} catch {
+    if let format = error as? FormatError {
+        FileHandle.standardError.write("plexus: \(format.description)\n".data(using: .utf8)!)
+        exit(1)
+    }
+    if let store = error as? StoreError {
+        FileHandle.standardError.write("plexus: \(store.description)\n".data(using: .utf8)!)
+        exit(1)
+    }
+    if let training = error as? TrainingError {
+        FileHandle.standardError.write("plexus: \(training.description)\n".data(using: .utf8)!)
+        exit(1)
+    }
+    PlexusCommand.exit(withError: error)
+}
