@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import math
+import importlib
 import os
 import sys
 import zlib
@@ -549,7 +550,12 @@ def main() -> int:
               f"running {torch.__version__}", file=sys.stderr)
     os.makedirs(OUT_DIR, exist_ok=True)
     written = []
-    for build in (build_ops, build_losses, build_layers):
+    # Layer families keep their cases in tools/golden_<family>.py, each with a build() -> FixtureFile
+    # writing <family>.json, so adding a family never edits this file.
+    families = [importlib.import_module(os.path.splitext(name)[0])
+                for name in sorted(os.listdir(os.path.dirname(os.path.abspath(__file__))))
+                if name.startswith("golden_") and name.endswith(".py")]
+    for build in [build_ops, build_losses, build_layers] + [family.build for family in families]:
         fx = build()
         written.append((fx.write(), len(fx.cases)))
     opt = build_optimizers()

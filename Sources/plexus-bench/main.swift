@@ -1,89 +1,65 @@
 import Foundation
-import Plexus
 
-/// `make bench`: GEMM throughput and an MLP training step, each next to PyTorch CPU on the same machine
-/// when torch is installed (bench/peers/). Speed claims come only from ratios measured in one run.
+/// `make bench`: each reference model is timed in its own process (so peak memory is its own), next to the
+/// same model in PyTorch CPU (bench/peers/NAME.py) when torch is installed. The table and bench/results.csv
+/// report the ratio Plexus time / PyTorch time: below 1 means Plexus is faster.
+///
+/// `plexus-bench --model NAME` runs one model and prints its measurement as JSON.
 
-let gemmSizes = [256, 512, 1024, 2048]
-let batch = 128, widths = [784, 512, 256, 10], steps = 50
+/// name → (description, benchmark). Each benchmark lives in its own file beside this one.
+let models: [(name: String, description: String, run: () -> Measurement)] = [
+    ("mlp", "MLP 784-512-256-10, 200 steps of batch 128", benchMLP),
+]
 
-/// The fastest of `repeats` timed runs after one warm-up, in seconds.
-func bestOf(_ repeats: Int, _ body: () -> Void) -> Double {
-    body()
-    var best = Double.infinity
-    for _ in 0..<repeats {
-        let start = DispatchTime.now().uptimeNanoseconds
-        body()
-        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+let arguments = CommandLine.arguments
+if let flag = arguments.firstIndex(of: "--model"), flag + 1 < arguments.count {
+    guard let model = models.first(where: { $0.name == arguments[flag + 1] }) else {
+        FileHandle.standardError.write("plexus-bench: unknown model '\(arguments[flag + 1])' (expected one of: \(models.map(\.name).joined(separator: ", ")))\n".data(using: .utf8)!)
+        exit(2)
     }
-    return best
+    var measurement = model.run()
+    measurement["peak_mb"] = peakMemoryMB()
+    let json = try JSONSerialization.data(withJSONObject: measurement, options: [.sortedKeys])
+    print(String(decoding: json, as: UTF8.self))
+    exit(0)
 }
 
-func plexusGEMM(_ n: Int) -> Double {
-    var rng = RandomGenerator(seed: 0)
-    let a = Tensor.normal([n, n], using: &rng), b = Tensor.normal([n, n], using: &rng)
-    let seconds = bestOf(n < 2048 ? 5 : 3) { _ = a.matmul(b) }
-    return 2 * Double(n * n * n) / seconds / 1e9
+func cell(_ value: Double?, _ format: String = "%.2f") -> String { value.map { String(format: format, $0) } ?? "-" }
+func row(_ cells: [String]) -> String {
+    zip(cells, [46, 11, 11, 7, 15, 16, 11, 10]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined()
 }
 
-func plexusMLPStep() -> Double {
-    var rng = RandomGenerator(seed: 0)
-    var layers: [Module] = []
-    for i in 0..<(widths.count - 1) {
-        layers.append(Linear(inputSize: widths[i], outputSize: widths[i + 1], rng: &rng))
-        if i < widths.count - 2 { layers.append(Activation(.relu)) }
+let selected = arguments.dropFirst().isEmpty ? models : models.filter { arguments.dropFirst().contains($0.name) }
+print("Plexus bench on \(ProcessInfo.processInfo.activeProcessorCount) cores; each model in its own process, best of its runs")
+var table = [row(["model", "plexus s", "pytorch s", "ratio", "plexus samp/s", "pytorch samp/s", "plexus MB", "torch MB"])]
+var csv = ["model,plexus_seconds,pytorch_seconds,ratio"]
+var peerVersion: String?
+var extraLines: [String] = []
+for model in selected {
+    guard let ours = runJSON([CommandLine.arguments[0], "--model", model.name]) as? [String: Double] else {
+        print("plexus-bench: model \(model.name) failed")
+        exit(1)
     }
-    let model = Sequential(layers)
-    let optimizer = Adam(parameters: model.parameters(), learningRate: 1e-3)
-    let x = Tensor.normal([batch, widths[0]], using: &rng)
-    let labels = (0..<batch).map { _ in Int(rng.next() % UInt64(widths.last!)) }
-    let seconds = bestOf(3) {
-        for _ in 0..<steps {
-            optimizer.zeroGrad()
-            let loss = Loss.crossEntropy(model(x), labels)
-            loss.backward()
-            Autograd.withoutGradient { optimizer.step() }
+    let theirs = runJSON(["python3", "bench/peers/\(model.name).py"])
+    if let version = theirs?["torch"] as? String { peerVersion = "PyTorch \(version) CPU, \(theirs?["threads"] ?? "?") threads" }
+    let peerSeconds = theirs?["seconds"] as? Double
+    let ratio = peerSeconds.map { ours["seconds"]! / $0 }
+    table.append(row([model.description, cell(ours["seconds"]), cell(peerSeconds), cell(ratio), cell(ours["samples_per_second"], "%.0f"),
+                      cell(theirs?["samples_per_second"] as? Double, "%.0f"), cell(ours["peak_mb"], "%.0f"), cell(theirs?["peak_mb"] as? Double, "%.0f")]))
+    csv.append([model.name, cell(ours["seconds"], "%.4f"), cell(peerSeconds, "%.4f"), cell(ratio, "%.3f")].joined(separator: ","))
+    if let inference = ours["inference_images_per_second"] {
+        extraLines.append("\(model.name) inference: plexus \(cell(inference, "%.0f")) images/s, pytorch \(cell(theirs?["inference_images_per_second"] as? Double, "%.0f")) images/s")
+    }
+    if model.name == "mlp" {
+        let peerGEMM = theirs?["gemm_gflops"] as? [String: Double]
+        for n in [256, 512, 1024, 2048] {
+            extraLines.append("GEMM \(n)x\(n): plexus \(cell(ours["gemm_\(n)"], "%.1f")) GFLOP/s, pytorch \(cell(peerGEMM?[String(n)], "%.1f")) GFLOP/s")
         }
     }
-    return seconds / Double(steps) * 1000
 }
-
-/// Runs the PyTorch peer script; nil when torch is not installed.
-func pytorchPeer() -> [String: Any]? {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "bench/peers/mlp_step.py", gemmSizes.map(String.init).joined(separator: ","),
-                         String(batch), widths.map(String.init).joined(separator: ","), String(steps)]
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    guard (try? process.run()) != nil else { return nil }
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { return nil }
-    return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-}
-
-func cell(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
-
-print("Plexus bench — \(ProcessInfo.processInfo.activeProcessorCount) cores")
-let peer = pytorchPeer()
-if let peer {
-    print("PyTorch \(peer["torch"] ?? "?") CPU with \(peer["threads"] ?? "?") threads as the peer")
-} else {
-    print("PyTorch not installed (pip install torch==2.13.0+cpu): Plexus numbers only")
-}
-print("")
-print(cell("benchmark", 28) + cell("plexus", 14) + cell("pytorch", 14) + "ratio (plexus time / pytorch time)")
-let peerGEMM = peer?["gemm"] as? [String: Double]
-for n in gemmSizes {
-    let ours = plexusGEMM(n)
-    let theirs = peerGEMM?[String(n)]
-    print(cell("GEMM \(n)x\(n) GFLOP/s", 28) + cell(String(format: "%.1f", ours), 14)
-          + cell(theirs.map { String(format: "%.1f", $0) } ?? "-", 14) + (theirs.map { String(format: "%.2f", $0 / ours) } ?? "-"))
-}
-let ours = plexusMLPStep()
-let theirs = peer?["mlp_step_ms"] as? Double
-print(cell("MLP 784-512-256-10 step ms", 28) + cell(String(format: "%.3f", ours), 14)
-      + cell(theirs.map { String(format: "%.3f", $0) } ?? "-", 14) + (theirs.map { String(format: "%.2f", ours / $0) } ?? "-"))
-print("(MLP step: batch \(batch), Adam, cross-entropy, forward + backward + update; best of 3 runs of \(steps) steps)")
+print(peerVersion.map { "Peer: \($0)" } ?? "Peer: PyTorch not installed (pip install torch==2.13.0+cpu), Plexus numbers only")
+print(table.joined(separator: "\n"))
+print(extraLines.joined(separator: "\n"))
+try? FileManager.default.createDirectory(atPath: "bench", withIntermediateDirectories: true)
+try csv.joined(separator: "\n").appending("\n").write(toFile: "bench/results.csv", atomically: true, encoding: .utf8)
+print("Wrote bench/results.csv")

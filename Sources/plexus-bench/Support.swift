@@ -1,0 +1,47 @@
+import Foundation
+import Plexus
+
+/// What one benchmarked model reports, as JSON, for the table and `bench/results.csv`.
+typealias Measurement = [String: Double]
+
+/// Seconds taken by `body`.
+func timed(_ body: () -> Void) -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// Peak resident memory of this process in MiB (VmHWM), comparable with the peers' ru_maxrss.
+func peakMemoryMB() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kilobytes / 1024
+}
+
+/// One training pass over `batches` after a few warm-up steps, in seconds, as the peers measure it.
+func trainEpochSeconds(model: Module, optimizer: Optimizer, batches: [(Tensor, Targets)], loss: LossFunction, warmup: Int = 3) -> Double {
+    func step(_ x: Tensor, _ y: Targets) {
+        optimizer.zeroGrad()
+        loss(model(x), y).backward()
+        Autograd.withoutGradient { optimizer.step() }
+    }
+    model.train()
+    for (x, y) in batches.prefix(warmup) { step(x, y) }
+    return timed { for (x, y) in batches { step(x, y) } }
+}
+
+/// Runs a command and parses the JSON object it prints last; nil when it fails (e.g. torch not installed).
+func runJSON(_ arguments: [String]) -> [String: Any]? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return nil }
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last else { return nil }
+    return try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+}
