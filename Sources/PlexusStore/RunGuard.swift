@@ -12,7 +12,10 @@ extension Store {
         do {
             let signals = try RunGuard { [self] signal in
                 report { try markInterrupted(runID: runID, signal: signal) }
-                exit(128 + signal)
+                // _exit, not exit: the main thread is still training, and exit() would run library destructors
+                // (oneDNN, OpenMP) under its feet. The database is already consistent.
+                fflush(stdout)
+                _exit(128 + signal)
             }
             defer { signals.restore() }
             result = try body(runID)

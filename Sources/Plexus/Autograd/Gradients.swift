@@ -15,17 +15,17 @@ enum Gradients {
             case .div: return [(g / b).sum(to: a.shape), (-g * y / b).sum(to: b.shape)]
             }
 
-        case .matmul(let a, let b):
-            // dA = G·Bᵀ, dB = Aᵀ·G; a 2-D B shared by a batch gets one product over the stacked batch.
-            let gradA = Tensor.product(g, b, transposeB: true).sum(to: a.shape)
-            let gradB: Tensor
+        case .matmul(let a, let b, let transposeB):
+            // y = a·b: dA = G·bᵀ, dB = aᵀ·G.  y = a·bᵀ: dA = G·b, dB = Gᵀ·a.
+            let gradA = Tensor.product(g, b, transposeB: !transposeB).sum(to: a.shape)
+            var (left, right) = (a, g)
             if b.rank == 2 && a.rank > 2 {
-                let k = a.shape[a.rank - 1], n = g.shape[g.rank - 1]
-                gradB = Tensor.product(a.reshape([-1, k]), g.reshape([-1, n]), transposeA: true)
-            } else {
-                gradB = Tensor.product(a, g, transposeA: true).sum(to: b.shape)
+                // A matrix shared by a batch gets one product over the stacked batch.
+                left = a.reshape([-1, a.shape[a.rank - 1]])
+                right = g.reshape([-1, g.shape[g.rank - 1]])
             }
-            return [gradA, gradB]
+            let gradB = transposeB ? Tensor.product(right, left, transposeA: true) : Tensor.product(left, right, transposeA: true)
+            return [gradA, gradB.sum(to: b.shape)]
 
         case .sum(let x, let axes):
             return [g.reshape(keptShape(x.shape, axes)).expand(to: x.shape)]

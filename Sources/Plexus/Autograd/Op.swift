@@ -3,7 +3,8 @@
 enum Op {
     case unary(UnaryOp, Tensor)
     case binary(BinaryOp, Tensor, Tensor)
-    case matmul(Tensor, Tensor)
+    /// `a · b`, or `a · bᵀ` with `transposeB` (Linear uses it to skip materialising `weightᵀ`).
+    case matmul(Tensor, Tensor, transposeB: Bool)
     case sum(Tensor, axes: [Int])
     /// max or min over axes; the gradient goes to the extreme elements (split evenly between ties).
     case extreme(Tensor, axes: [Int])
@@ -21,7 +22,7 @@ enum Op {
         case .unary(_, let x), .sum(let x, _), .extreme(let x, _), .reshape(let x), .expand(let x), .permute(let x, _),
              .slice(let x, _, _, _), .indexSelect(let x, _, _, _, _), .softmax(let x, _, _):
             return [x]
-        case .binary(_, let a, let b), .matmul(let a, let b): return [a, b]
+        case .binary(_, let a, let b), .matmul(let a, let b, _): return [a, b]
         case .concat(let parts, _): return parts
         case .select(let condition, let a, let b): return [condition, a, b]
         }

@@ -48,7 +48,7 @@ public final class Linear: Module {
 
     public override func forward(_ x: Tensor) -> Tensor {
         precondition(x.shape.last == config.inputSize, "Linear expects \(config.inputSize) input features, got shape \(x.shape)")
-        let y = x.matmul(weight.transposed())  // (…, out)
+        let y = x.matmul(weight, transposingOther: true)  // (…, out)
         return bias.map { y + $0 } ?? y
     }
 }

@@ -1,8 +1,9 @@
 extension Tensor {
     /// Matrix product with batch broadcasting, like `torch.matmul` for rank >= 2: (…, m, k) · (…, k, n) → (…, m, n).
-    public func matmul(_ other: Tensor) -> Tensor {
-        let out = Tensor.product(self, other)
-        return .result(out.shape, out.storage, .matmul(self, other), inputs: [self, other])
+    /// With `transposingOther`, multiplies by `otherᵀ` (other is (…, n, k)) without copying it.
+    public func matmul(_ other: Tensor, transposingOther: Bool = false) -> Tensor {
+        let out = Tensor.product(self, other, transposeB: transposingOther)
+        return .result(out.shape, out.storage, .matmul(self, other, transposeB: transposingOther), inputs: [self, other])
     }
 
     /// The product without recording, with optional transposes of the last two axes (used by gradient rules).

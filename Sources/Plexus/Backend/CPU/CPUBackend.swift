@@ -181,7 +181,20 @@ public final class CPUBackend: Backend {
         let kept = (0..<shape.count).filter { !axes.contains($0) }
         let keptCount = kept.reduce(1) { $0 * shape[$1] }
         let reducedCount = axes.reduce(1) { $0 * shape[$1] }
-        // Bring the reduced axes last (a copy only when they are not already), then reduce contiguous rows.
+        // Summing leading axes (bias gradients, batch means): add whole rows, a loop the compiler vectorises.
+        if op == .sum && axes == Array(0..<axes.count) {
+            let out = allocate(keptCount)
+            let src = x.floats, dst = out.floats
+            parallelFor(keptCount, grain: Swift.max(16, (1 << 15) / Swift.max(reducedCount, 1))) { columns in
+                for j in columns { dst[j] = 0 }
+                for row in 0..<reducedCount {
+                    let p = src + row * keptCount
+                    for j in columns { dst[j] += p[j] }
+                }
+            }
+            return out
+        }
+        // Otherwise bring the reduced axes last (a copy only when they are not already), then reduce contiguous rows.
         var source = x
         if axes != Array(shape.count - axes.count ..< shape.count) {
             let order = kept + axes
