@@ -35,7 +35,8 @@ struct ProgressPrinter {
     }
 
     func epochFinished(_ report: EpochReport) {
-        var parts = [String(format: "%.1fs", report.seconds), String(format: "loss: %.4f", report.trainLoss)]
+        let seconds = report.seconds < 1 ? String(format: "%.0fms", report.seconds * 1000) : String(format: "%.1fs", report.seconds)
+        var parts = [seconds, String(format: "loss: %.4f", report.trainLoss)]
         if let validation = report.validationLoss { parts.append(String(format: "val_loss: %.4f", validation)) }
         for (name, value) in report.metrics.sorted(by: { $0.key < $1.key }) { parts.append(String(format: "%@: %.4f", name, value)) }
         parts.append(String(format: "lr: %.3g", report.learningRate))
