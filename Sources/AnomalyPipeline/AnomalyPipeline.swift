@@ -1,0 +1,2 @@
+/// The anomaly pipeline (in progress: see its issue).
+public enum AnomalyPipeline {}

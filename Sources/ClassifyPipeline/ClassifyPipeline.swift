@@ -1,0 +1,2 @@
+/// The classify pipeline (in progress: see its issue).
+public enum ClassifyPipeline {}

@@ -1,0 +1,2 @@
+/// The cluster pipeline (in progress: see its issue).
+public enum ClusterPipeline {}

@@ -1,0 +1,2 @@
+/// The forecast pipeline (in progress: see its issue).
+public enum ForecastPipeline {}

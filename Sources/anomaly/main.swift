@@ -1,0 +1,3 @@
+import AnomalyPipeline
+
+print("anomaly: not implemented yet")

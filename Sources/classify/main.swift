@@ -1,0 +1,3 @@
+import ClassifyPipeline
+
+print("classify: not implemented yet")

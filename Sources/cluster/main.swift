@@ -1,0 +1,3 @@
+import ClusterPipeline
+
+print("cluster: not implemented yet")

@@ -1,0 +1,3 @@
+import ForecastPipeline
+
+print("forecast: not implemented yet")
