@@ -136,13 +136,7 @@ public final class CPUBackend: Backend {
         let outer = Array(shape.dropLast()), aOuter = Array(strides[0].dropLast()), bOuter = Array(strides[1].dropLast())
         parallelFor(rows, grain: Swift.max(1, (1 << 15) / Swift.max(inner, 1))) { range in
             for row in range {
-                var ia = 0, ib = 0, rest = row
-                for axis in stride(from: outer.count - 1, through: 0, by: -1) {
-                    let index = rest % outer[axis]
-                    rest /= outer[axis]
-                    ia += index * aOuter[axis]
-                    ib += index * bOuter[axis]
-                }
+                let (ia, ib) = offsets(ofRow: row, outer, aOuter, bOuter)
                 let o = dst + row * inner, x = pa + ia, y = pb + ib
                 if sa == 1 && sb == 1 {
                     for i in 0..<inner { o[i] = f(x[i], y[i]) }
@@ -269,13 +263,7 @@ public final class CPUBackend: Backend {
         let src = source.floats + from.offset, dst = destination.floats + to.offset
         parallelFor(count / inner, grain: Swift.max(1, (1 << 15) / inner)) { range in
             for row in range {
-                var si = 0, di = 0, rest = row
-                for axis in stride(from: outer.count - 1, through: 0, by: -1) {
-                    let index = rest % outer[axis]
-                    rest /= outer[axis]
-                    si += index * sOuter[axis]
-                    di += index * dOuter[axis]
-                }
+                let (si, di) = offsets(ofRow: row, outer, sOuter, dOuter)
                 let s = src + si, d = dst + di
                 if ss == 1 && ds == 1 {
                     d.update(from: s, count: inner)
@@ -396,6 +384,19 @@ public final class CPUBackend: Backend {
             }
         }
     }
+}
+
+/// Where row `row` of the outer axes `shape` starts in two strided layouts.
+@inline(__always)
+func offsets(ofRow row: Int, _ shape: [Int], _ a: [Int], _ b: [Int]) -> (Int, Int) {
+    var offsetA = 0, offsetB = 0, rest = row
+    for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+        let index = rest % shape[axis]
+        rest /= shape[axis]
+        offsetA += index * a[axis]
+        offsetB += index * b[axis]
+    }
+    return (offsetA, offsetB)
 }
 
 /// Merges adjacent axes that every layout walks contiguously, and drops size-1 axes, so kernels loop
