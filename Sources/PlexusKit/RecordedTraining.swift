@@ -20,6 +20,6 @@ extension Trainer {
 
 /// A run's configuration as the JSON text stored in `runs.config`.
 public func configJSON(_ values: [String: Any]) -> String {
-    let data = try! JSONSerialization.data(withJSONObject: values, options: [.sortedKeys])
+    let data = try! JSONSerialization.data(withJSONObject: values, options: [.sortedKeys, .withoutEscapingSlashes])
     return String(decoding: data, as: UTF8.self)
 }

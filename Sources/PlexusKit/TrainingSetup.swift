@@ -16,7 +16,9 @@ public struct TrainingSetup {
         validationSplit = spec.validationSplit ?? 0.2
     }
 
-    public var learningRate: Float { Float(spec.learningRate ?? (spec.optimizer == .sgd ? 0.01 : 0.001)) }
+    /// The file's learning rate, else 0.01 for SGD and 0.001 for Adam/AdamW (Keras's defaults).
+    public var configuredLearningRate: Double { spec.learningRate ?? (spec.optimizer == .sgd ? 0.01 : 0.001) }
+    public var learningRate: Float { Float(configuredLearningRate) }
 
     public func optimizer(for parameters: [Tensor]) -> Optimizer {
         let decay = Float(spec.weightDecay ?? 0)
@@ -58,7 +60,7 @@ public struct TrainingSetup {
     /// The settings as recorded in a run's config.
     public var summary: [String: Any] {
         var result: [String: Any] = ["epochs": epochs, "batch_size": batchSize, "optimizer": (spec.optimizer ?? .adam).rawValue,
-                                     "learning_rate": Double(learningRate), "validation_split": validationSplit]
+                                     "learning_rate": configuredLearningRate, "validation_split": validationSplit]
         if let clip = spec.clipNorm { result["clip_norm"] = clip }
         if let stopping = spec.earlyStopping { result["early_stopping_patience"] = stopping.patience }
         return result

@@ -51,7 +51,7 @@ final class ProgressPrinter {
 
     func epochFinished(_ report: EpochReport) {
         let perStep = report.seconds / Double(max(batches, 1))
-        var parts = [ProgressPrinter.duration(report.seconds) + String(format: " %.0fms/step", perStep * 1000),
+        var parts = [ProgressPrinter.duration(report.seconds) + String(format: perStep < 0.01 ? " %.1fms/step" : " %.0fms/step", perStep * 1000),
                      String(format: "loss: %.4f", report.trainLoss)]
         if let validation = report.validationLoss { parts.append(String(format: "val_loss: %.4f", validation)) }
         for (name, value) in report.metrics.sorted(by: { $0.key < $1.key }) { parts.append(String(format: "%@: %.4f", name, value)) }
