@@ -31,13 +31,14 @@ let package = Package(
         // C shims over Debian's system libraries.
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
 
         // The engine: tensors, autograd, layers, losses, optimizers, training loop. No file or database I/O.
         .target(name: "Plexus", dependencies: ["CDNNL"], swiftSettings: fastMath),
         // SQLite store shared by every pipeline.
         .target(name: "PlexusStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // File formats: CSV, PNG (libpng), safetensors, YAML pipeline files.
-        .target(name: "PlexusFormats", dependencies: ["CPNG", "Yams"], swiftSettings: fastMath),
+        .target(name: "PlexusFormats", dependencies: ["CPNG", "CZlib", "Yams"], swiftSettings: fastMath),
         // Glue used by the executables: models from YAML specs, checkpoints, runs recorded in the store.
         .target(name: "PlexusKit", dependencies: ["Plexus", "PlexusStore", "PlexusFormats"]),
 
