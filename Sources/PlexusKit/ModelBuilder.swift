@@ -36,6 +36,9 @@ public enum ModelBuilder {
             },
             "flatten": LayerType(options: []) { _, input, _ in (Flatten(), [input.reduce(1, *)]) },
         ]
+        types.merge(recurrentLayerTypes) { _, recurrent in recurrent }  // RecurrentLayerTypes.swift
+        types.merge(normalizationLayerTypes) { _, normalization in normalization }  // NormalizationLayerTypes.swift
+        types.merge(convolutionLayerTypes) { _, convolution in convolution }  // ConvolutionLayerTypes.swift
         for kind in Activation.Kind.allCases {
             let option = activationOptions[kind]
             types[kind.rawValue] = LayerType(options: option.map { [$0] } ?? []) { spec, input, _ in

@@ -9,6 +9,10 @@ import Foundation
 /// name → (description, benchmark). Each benchmark lives in its own file beside this one.
 let models: [(name: String, description: String, run: () -> Measurement)] = [
     ("mlp", "MLP 784-512-256-10, 200 steps of batch 128", benchMLP),
+    ("lstm", "LSTM(64) on 60x1 windows + Dense(1), 5000/epoch", benchLSTM),
+    ("resnet", "ResNet 16-32-64 blocks on 32x32x3, 1024/epoch", benchResNet),
+    ("convnet", "Keras mnist_convnet on 28x28x1, 60000/epoch", benchConvNet),
+    ("autoencoder", "Conv autoencoder on 64x64x1, 2000/epoch", benchAutoencoder),
 ]
 
 let arguments = CommandLine.arguments

@@ -73,6 +73,35 @@ enum Gradients {
             let (outer, length, inner) = x.split(at: axis)
             return [Tensor(shape: x.shape, storage: x.backend.softmaxBackward(y: y.storage, gradient: g.storage,
                                                                               outer: outer, axis: length, inner: inner, log: log))]
+
+        case .recurrent(let shape, let operands, let workspace):
+            // Back-propagation through time in one kernel, which returns a gradient for every operand present.
+            let grads = operands.input.backend.recurrentBackward(shape, operands.map(\.storage), output: y.storage,
+                                                                 workspace: workspace, gradient: g.storage)
+            return zip(operands.slots, grads.slots).compactMap { operand, grad in
+                operand.map { Tensor(shape: $0.shape, storage: grad!) }
+            }
+
+        case .normalization(let x, let weight, let bias, let kind, let statistics, let fixedStatistics, let epsilon):
+            // One kernel: with computed statistics the input gradient includes their dependence on x.
+            let grads = x.backend.normalizeBackward(kind, x.storage, gradient: g.storage, weight: weight.storage,
+                                                    statistics: statistics, fixedStatistics: fixedStatistics, epsilon: epsilon)
+            return [Tensor(shape: x.shape, storage: grads.input), Tensor(shape: weight.shape, storage: grads.weight),
+                    Tensor(shape: bias.shape, storage: grads.bias)]
+
+        case .upsample(let x, let geometry):
+            return [Tensor(shape: x.shape, storage: x.backend.upsampleBackward(g.storage, geometry))]
+
+        case .convolution(let x, let weight, let bias, let geometry):
+            // The input's gradient is skipped when not needed (an image batch), which saves a whole kernel.
+            let grads = x.backend.convolutionBackward(g.storage, input: x.storage, weight: weight.storage, output: y.storage, geometry,
+                                                      inputGradient: x.requiresGrad,
+                                                      parameterGradients: weight.requiresGrad || bias?.requiresGrad == true)
+            return [grads.input.map { Tensor(shape: x.shape, storage: $0) }, grads.weight.map { Tensor(shape: weight.shape, storage: $0) }]
+                + (bias.map { b in [grads.bias.map { Tensor(shape: b.shape, storage: $0) }] } ?? [])
+
+        case .pooling(let x, let geometry, let workspace):
+            return [Tensor(shape: x.shape, storage: x.backend.poolBackward(g.storage, workspace: workspace, geometry))]
         }
     }
 

@@ -16,15 +16,29 @@ enum Op {
     case indexSelect(Tensor, outer: Int, axis: Int, inner: Int, indices: [Int])
     case select(condition: Tensor, Tensor, Tensor)
     case softmax(Tensor, axis: Int, log: Bool)
+    /// One LSTM or GRU layer over a whole sequence: forward and backward through time are one kernel each.
+    /// The workspace is what the forward kernel kept for the backward one.
+    case recurrent(RecurrentShape, RecurrentOperands<Tensor>, workspace: Storage)
+    /// Batch or layer normalisation with its weight and bias, and the statistics it normalised with.
+    case normalization(Tensor, weight: Tensor, bias: Tensor, Normalization, NormalizationStatistics, fixedStatistics: Bool, epsilon: Float)
+    case upsample(Tensor, UpsampleGeometry)
+    /// Convolution or transposed convolution; `bias` is nil for a layer without one.
+    case convolution(Tensor, weight: Tensor, bias: Tensor?, ConvolutionGeometry)
+    /// Max or average pooling; max pooling's workspace records where each maximum was.
+    case pooling(Tensor, PoolingGeometry, workspace: Storage?)
 
     var inputs: [Tensor] {
         switch self {
         case .unary(_, let x), .sum(let x, _), .extreme(let x, _), .reshape(let x), .expand(let x), .permute(let x, _),
-             .slice(let x, _, _, _), .indexSelect(let x, _, _, _, _), .softmax(let x, _, _):
+             .slice(let x, _, _, _), .indexSelect(let x, _, _, _, _), .softmax(let x, _, _), .upsample(let x, _),
+             .pooling(let x, _, _):
             return [x]
+        case .convolution(let x, let weight, let bias, _): return [x, weight] + (bias.map { [$0] } ?? [])
+        case .normalization(let x, let weight, let bias, _, _, _, _): return [x, weight, bias]
         case .binary(_, let a, let b), .matmul(let a, let b, _): return [a, b]
         case .concat(let parts, _): return parts
         case .select(let condition, let a, let b): return [condition, a, b]
+        case .recurrent(_, let operands, _): return operands.slots.compactMap { $0 }
         }
     }
 }
@@ -46,8 +60,12 @@ public enum Autograd {
 extension Tensor {
     /// Wraps a kernel's result, recording `op` when gradients are on and any input needs them.
     static func result(_ shape: [Int], _ storage: Storage, _ op: @autoclosure () -> Op, inputs: [Tensor]) -> Tensor {
-        let record = Autograd.isEnabled && inputs.contains { $0.requiresGrad }
-        return Tensor(shape: shape, storage: storage, op: record ? op() : nil)
+        Tensor(shape: shape, storage: storage, op: willRecord(inputs) ? op() : nil)
+    }
+
+    /// Whether an op on `inputs` will be recorded: kernels with a cheaper inference mode use it when not.
+    static func willRecord(_ inputs: [Tensor]) -> Bool {
+        Autograd.isEnabled && inputs.contains { $0.requiresGrad }
     }
 
     /// Back-propagates from this tensor: `gradient` defaults to 1 for a scalar. Gradients accumulate into

@@ -84,6 +84,42 @@ public protocol Backend: AnyObject {
     /// `out = (x == y) ? 1 : 0` element-wise for same-shaped contiguous storages.
     func equalMask(_ x: Storage, _ y: Storage, count: Int) -> Storage
 
+    // Recurrent layers (types in Backend/RecurrentTypes.swift).
+    /// One LSTM or GRU layer over a whole batch-first sequence: the output (N, T, H) holds every step's hidden
+    /// state. With `training`, also the workspace `recurrentBackward` reads (nil otherwise).
+    func recurrentForward(_ shape: RecurrentShape, _ operands: RecurrentOperands<Storage>, training: Bool) -> (output: Storage, workspace: Storage?)
+    /// Back-propagation through time of `recurrentForward`, from its output, its workspace and the output's
+    /// gradient: the gradient of every operand (nil where the operand is nil).
+    func recurrentBackward(_ shape: RecurrentShape, _ operands: RecurrentOperands<Storage>, output: Storage,
+                           workspace: Storage, gradient: Storage) -> RecurrentOperands<Storage>
+
+    // Normalisation and resampling (types in Ops/NormalizationOps.swift and Ops/UpsampleOps.swift).
+    /// `(x − mean) / √(variance + ε) · weight + bias` with the statistics `kind` describes. With `statistics` given
+    /// (batch norm in evaluation mode) they are used as they are; otherwise they are computed from `x` and returned
+    /// (mean and biased variance).
+    func normalize(_ kind: Normalization, _ x: Storage, weight: Storage, bias: Storage,
+                   statistics: NormalizationStatistics?, epsilon: Float) -> (output: Storage, statistics: NormalizationStatistics)
+    /// Gradients of `normalize` for its input, weight and bias. `fixedStatistics`: the statistics were given
+    /// (constants), not computed from `x`.
+    func normalizeBackward(_ kind: Normalization, _ x: Storage, gradient: Storage, weight: Storage,
+                           statistics: NormalizationStatistics, fixedStatistics: Bool, epsilon: Float)
+        -> (input: Storage, weight: Storage, bias: Storage)
+    func upsample(_ x: Storage, _ geometry: UpsampleGeometry) -> Storage
+    /// The adjoint of `upsample`: each output gradient added back to the input pixels it was interpolated from.
+    func upsampleBackward(_ gradient: Storage, _ geometry: UpsampleGeometry) -> Storage
+
+    // Convolution and pooling of NCHW tensors with PyTorch's weight layouts (types in Ops/ConvolutionOps.swift
+    // and Ops/PoolingOps.swift). `training`: the result will be back-propagated (otherwise a cheaper inference
+    // kernel may run, and pooling keeps no workspace).
+    func convolution(_ x: Storage, weight: Storage, bias: Storage?, _ geometry: ConvolutionGeometry, training: Bool) -> Storage
+    /// Gradients of `convolution` from its output and the output's gradient: the input's when `inputGradient`, the
+    /// weight's and (when the geometry has one) the bias's when `parameterGradients`; nil otherwise.
+    func convolutionBackward(_ gradient: Storage, input: Storage, weight: Storage, output: Storage, _ geometry: ConvolutionGeometry,
+                             inputGradient: Bool, parameterGradients: Bool) -> (input: Storage?, weight: Storage?, bias: Storage?)
+    /// The pooled output and, for training max pooling, the workspace that records where each maximum was.
+    func pool(_ x: Storage, _ geometry: PoolingGeometry, training: Bool) -> (output: Storage, workspace: Storage?)
+    func poolBackward(_ gradient: Storage, workspace: Storage?, _ geometry: PoolingGeometry) -> Storage
+
     // Fused optimizer updates, in place on the parameter and state storages.
     func sgdStep(parameter: Storage, gradient: Storage, velocity: Storage?, count: Int, learningRate: Float,
                  momentum: Float, dampening: Float, nesterov: Bool, weightDecay: Float, firstStep: Bool)

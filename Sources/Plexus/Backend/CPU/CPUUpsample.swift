@@ -1,0 +1,117 @@
+/// Upsampling kernels with PyTorch's index arithmetic. (oneDNN's resampling primitive samples at different
+/// positions: its nearest mode rounds to the closest centre, PyTorch's floors, and its linear mode uses the
+/// ratio of sizes where PyTorch uses the requested scale factor.)
+///
+/// Nearest and bilinear share one description of the sampling: for each output row and column, the two input
+/// indices it reads and their weights; nearest reads one index with weight 1. Bilinear is separable: an output
+/// row is the blend of two input rows (a vectorised loop over the input width), interpolated along the row
+/// (two reads per output pixel instead of four). The backward kernel is the exact adjoint of each step.
+extension CPUBackend {
+    public func upsample(_ x: Storage, _ geometry: UpsampleGeometry) -> Storage {
+        let (rows, columns) = Taps.of(geometry)
+        let inputWidth = geometry.inputWidth, outputWidth = geometry.outputWidth
+        let inputPlane = geometry.inputHeight * inputWidth, outputPlane = geometry.outputHeight * outputWidth
+        let out = allocate(geometry.planes * outputPlane)
+        let src = x.floats, dst = out.floats
+        let nearest = geometry.mode == .nearest
+        parallelFor(geometry.planes, grain: Swift.max(1, (1 << 15) / outputPlane)) { planes in
+            let blended = UnsafeMutablePointer<Float>.allocate(capacity: inputWidth)
+            defer { blended.deallocate() }
+            for plane in planes {
+                let source = src + plane * inputPlane
+                for y in 0..<geometry.outputHeight {
+                    let top = source + rows.first[y] * inputWidth, bottom = source + rows.second[y] * inputWidth
+                    let o = dst + plane * outputPlane + y * outputWidth
+                    if nearest {
+                        for x in 0..<outputWidth { o[x] = top[columns.first[x]] }
+                        continue
+                    }
+                    let topWeight = rows.firstWeight[y], bottomWeight = rows.secondWeight[y]
+                    for i in 0..<inputWidth { blended[i] = topWeight * top[i] + bottomWeight * bottom[i] }
+                    for x in 0..<outputWidth {
+                        o[x] = columns.firstWeight[x] * blended[columns.first[x]] + columns.secondWeight[x] * blended[columns.second[x]]
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    public func upsampleBackward(_ gradient: Storage, _ geometry: UpsampleGeometry) -> Storage {
+        let (rows, columns) = Taps.of(geometry)
+        let inputWidth = geometry.inputWidth, outputWidth = geometry.outputWidth
+        let inputPlane = geometry.inputHeight * inputWidth, outputPlane = geometry.outputHeight * outputWidth
+        let out = allocate(geometry.planes * inputPlane)
+        fill(out, count: geometry.planes * inputPlane, value: 0)
+        let g = gradient.floats, dst = out.floats
+        let nearest = geometry.mode == .nearest
+        // Planes are independent, so threads never add into the same input pixel.
+        parallelFor(geometry.planes, grain: Swift.max(1, (1 << 15) / outputPlane)) { planes in
+            let spread = UnsafeMutablePointer<Float>.allocate(capacity: inputWidth)
+            defer { spread.deallocate() }
+            for plane in planes {
+                let target = dst + plane * inputPlane
+                for y in 0..<geometry.outputHeight {
+                    let top = target + rows.first[y] * inputWidth, bottom = target + rows.second[y] * inputWidth
+                    let incoming = g + plane * outputPlane + y * outputWidth
+                    if nearest {
+                        for x in 0..<outputWidth { top[columns.first[x]] += incoming[x] }
+                        continue
+                    }
+                    // Spread the row's gradient back along the row, then split it between the two input rows.
+                    spread.update(repeating: 0, count: inputWidth)
+                    for x in 0..<outputWidth {
+                        spread[columns.first[x]] += columns.firstWeight[x] * incoming[x]
+                        spread[columns.second[x]] += columns.secondWeight[x] * incoming[x]
+                    }
+                    let topWeight = rows.firstWeight[y], bottomWeight = rows.secondWeight[y]
+                    for i in 0..<inputWidth {
+                        top[i] += topWeight * spread[i]
+                        bottom[i] += bottomWeight * spread[i]
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// For each output index along one axis: the two input indices it is interpolated from and their weights.
+private struct Taps {
+    var first: [Int] = [], second: [Int] = []
+    var firstWeight: [Float] = [], secondWeight: [Float] = []
+
+    static func of(_ geometry: UpsampleGeometry) -> (rows: Taps, columns: Taps) {
+        (Taps(geometry.mode, input: geometry.inputHeight, output: geometry.outputHeight, scale: geometry.heightScale),
+         Taps(geometry.mode, input: geometry.inputWidth, output: geometry.outputWidth, scale: geometry.widthScale))
+    }
+
+    /// PyTorch's `nearest_idx` and `compute_indices_weights_linear` (align_corners=False), in Float as PyTorch computes them.
+    /// PyTorch copies an axis whose size does not change (and nearest halves indices on a doubled axis), whatever
+    /// the scale factor says: `5 · 1.1` rounds down to 5 rows, which are the input's.
+    init(_ mode: UpsampleMode, input: Int, output: Int, scale: Float) {
+        for i in 0..<output {
+            if output == input {
+                append(i, i, 1, 0)
+                continue
+            }
+            switch mode {
+            case .nearest:
+                let index = output == 2 * input ? i / 2 : Swift.min(Int((Float(i) * scale).rounded(.down)), input - 1)
+                append(index, index, 1, 0)
+            case .bilinear:
+                let position = Swift.max(scale * (Float(i) + 0.5) - 0.5, 0)
+                let index = Swift.min(Int(position.rounded(.down)), input - 1)
+                let fraction = Swift.min(Swift.max(position - Float(index), 0), 1)
+                append(index, Swift.min(index + 1, input - 1), 1 - fraction, fraction)
+            }
+        }
+    }
+
+    private mutating func append(_ a: Int, _ b: Int, _ wa: Float, _ wb: Float) {
+        first.append(a)
+        second.append(b)
+        firstWeight.append(wa)
+        secondWeight.append(wb)
+    }
+}

@@ -1,0 +1,35 @@
+import Plexus
+import Foundation // SCRATCH
+
+/// Keras's mnist_convnet on 28×28×1 images: conv 3×3 (32) + ReLU, max pool 2, conv 3×3 (64) + ReLU, max pool 2,
+/// flatten, dropout 0.5, Linear(1600 → 10); Adam 1e-3, cross-entropy, batches of 128 over 60,000 random images
+/// (made before timing). Then inference images/s in evaluation mode without gradients. As in Keras
+/// (`Conv2D(32, kernel_size=(3, 3), activation="relu")`) the ReLU is the convolution's own, fused into its kernel.
+func benchConvNet() -> Measurement {
+    let samples = Int(ProcessInfo.processInfo.environment["SCRATCH_SAMPLES"] ?? "") ?? 60_000, batchSize = 128 // SCRATCH
+    var rng = RandomGenerator(seed: 0)
+    let model = Sequential([
+        Conv2D(Conv2DConfig(inputChannels: 1, outputChannels: 32, kernelSize: 3, activation: .relu), rng: &rng),
+        MaxPool2D(Pool2DConfig(kernelSize: 2)),
+        Conv2D(Conv2DConfig(inputChannels: 32, outputChannels: 64, kernelSize: 3, activation: .relu), rng: &rng),
+        MaxPool2D(Pool2DConfig(kernelSize: 2)),
+        Flatten(), Dropout(rate: 0.5, seed: 1), Linear(inputSize: 1600, outputSize: 10, rng: &rng),
+    ])
+    let images = Tensor.uniform([samples, 1, 28, 28], using: &rng)
+    let labels = (0..<samples).map { _ in Int(rng.next() % 10) }
+    let batches = stride(from: 0, to: samples, by: batchSize).map { start -> (Tensor, Targets) in
+        let end = min(start + batchSize, samples)
+        return (images.slice(axis: 0, start: start, end: end), .classes(Array(labels[start..<end])))
+    }
+    let optimizer = Adam(parameters: model.parameters(), learningRate: 1e-3)
+    let seconds = trainEpochSeconds(model: model, optimizer: optimizer, batches: batches, loss: .crossEntropy(labelSmoothing: 0, classWeights: nil))
+
+    model.eval()
+    let x = batches[0].0, steps = 50
+    let inference = Autograd.withoutGradient {
+        for _ in 0..<3 { _ = model(x) }
+        return (0..<3).map { _ in timed { for _ in 0..<steps { _ = model(x) } } }.min()!
+    }
+    return ["seconds": seconds, "samples_per_second": Double(samples) / seconds,
+            "inference_images_per_second": Double(steps * batchSize) / inference]
+}
