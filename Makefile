@@ -24,6 +24,7 @@ build: deps
 ## Build in release mode and run the demo on built-in data; results go to ./plexus.db (or $$PLEXUS_DB).
 demo: build
 	$(RELEASE_BIN)/plexus demo
+	sh data/forecast/build.sh && $(RELEASE_BIN)/forecast data/generated/forecast/sp500.csv --epochs 3
 	@echo
 	sqlite3 $${PLEXUS_DB:-plexus.db} 'select id, pipeline, status from runs order by id desc limit 5'
 

@@ -1,3 +1,123 @@
+import ArgumentParser
+import Foundation
 import ForecastPipeline
+import PlexusFormats
+import PlexusStore
+import Plexus
 
-print("forecast: not implemented yet")
+/// `forecast`: stock-price forecasting with a recurrent network, evaluated walk-forward against naive forecasts.
+/// Argument parsing and printing only; the work happens in ForecastPipeline.
+struct ForecastCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forecast",
+        abstract: "Forecast daily prices with a network from a pipeline file, next to naive, drift and moving-average forecasts.",
+        subcommands: [RunCommand.self, PredictCommand.self],
+        defaultSubcommand: RunCommand.self)
+}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Train on a price CSV, evaluate walk-forward on its last part, forecast the days ahead; record the run.")
+
+    @Argument(help: "Price CSV with a header (Yahoo Finance, Stooq, Kaggle or pandas exports; long or wide for several tickers).")
+    var prices: String
+    @Option(help: "Price column (default: Adj Close, else Close; case-insensitive).") var column: String?
+    @Option(help: "Date column (default: Date, Datetime, Timestamp, Time or Day).") var dateColumn: String?
+    @Option(help: "Ticker column of a long file (default: Ticker, Symbol or Name when present).") var tickerColumn: String?
+    @Option(help: "Only this ticker of a file with several.") var ticker: String?
+    @Option(help: "Days of history the network sees.") var window = 60
+    @Option(help: "Days to forecast at each origin.") var horizon = 5
+    @Option(help: "Network: \(ForecastOptions.models.joined(separator: ", ")) (picks Pipelines/forecast[-MODEL].yml).") var model = "lstm"
+    @Option(help: "Pipeline file (overrides --model).") var pipeline: String?
+    @Option(help: "What the network predicts: returns (daily log returns) or price (scaled prices).") var target = "returns"
+    @Option(help: "Epochs (overrides the pipeline file).") var epochs: Int?
+    @Option(help: "Share of the series, at its end, used for the walk-forward test.") var testFraction = 0.2
+    @Option(help: "Retrain on all data up to the origin every N test origins (default: train once).") var retrainEvery: Int?
+    @Option(help: "Nominal coverage of the prediction intervals.") var interval = 0.9
+    @Option(help: "SQLite database (default: $PLEXUS_DB, else ./plexus.db).") var db: String?
+    @Option(help: "Random seed: the same seed gives the same numbers.") var seed: UInt64 = 42
+    @Option(help: "Directory for artifacts (default: runs/<run id>/).") var out: String?
+
+    func run() throws {
+        guard ForecastOptions.models.contains(model) else {
+            throw ForecastError("--model must be one of \(ForecastOptions.models.joined(separator: ", ")), found '\(model)'")
+        }
+        guard let target = ForecastTarget(rawValue: target) else { throw ForecastError("--target must be returns or price, found '\(target)'") }
+        var options = ForecastOptions(pricesPath: prices)
+        options.ingest = IngestOptions(priceColumn: column, dateColumn: dateColumn, tickerColumn: tickerColumn)
+        options.ticker = ticker
+        options.window = window
+        options.horizon = horizon
+        options.target = target
+        options.pipelinePath = pipeline ?? ForecastOptions.pipelinePath(model: model)
+        options.epochs = epochs
+        options.testFraction = testFraction
+        options.retrainEvery = retrainEvery
+        options.intervalLevel = interval
+        options.seed = seed
+        options.outputDirectory = out
+        options.log = { print($0); fflush(stdout) }
+        let plan = try ForecastPipeline.plan(options)  // bad input stops here, before the database is touched
+        let store = try ForecastTables.open(path: Store.resolvePath(explicit: db))
+        let reports = try ForecastPipeline.run(plan, store: store)
+        for report in reports {
+            print("")
+            print("\(report.ticker): test metrics over \(report.split.testOrigins.count) origins × \(options.horizon) days (prices; lower is better, except hit rate; coverage of the \(Int(interval * 100))% intervals):")
+            print(report.metricsTable)
+            print("")
+            print(report.horizonTable)
+            print("")
+            print(report.verdict)
+            print("")
+            print("Forecast after \(report.series.dates.last!) (weekdays; holidays not known):")
+            print(report.aheadTable)
+            print("")
+            let epochs = report.history.epochs.count
+            print(String(format: "Run %lld recorded in %@: %d epochs (best %d), %.2f s per epoch, %.1f s in all%@.", report.runID, store.path, epochs,
+                         report.history.bestEpoch, report.secondsPerEpoch, report.seconds, report.trainings > 1 ? ", \(report.trainings) trainings" : ""))
+            print("Artifacts: " + report.artifacts.joined(separator: ", "))
+        }
+        if let last = reports.last {
+            print("Try: sqlite3 \(store.path) \"select name, round(value, 4) from metrics where run_id = \(last.runID) and name like '%.mase'\"")
+        }
+    }
+}
+
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Forecast the days after the newest price with a recorded run's network.")
+
+    @Option(name: .customLong("run"), help: "The run whose model to use.") var runID: Int64
+    @Argument(help: "A newer CSV of the same series (default: the run's own data).") var prices: String?
+    @Option(help: "SQLite database (default: $PLEXUS_DB, else ./plexus.db).") var db: String?
+
+    func run() throws {
+        let store = try ForecastTables.open(path: Store.resolvePath(explicit: db))
+        let report = try ForecastPipeline.predict(store: store, runID: runID, pricesPath: prices)
+        print("Run \(report.runID)'s \(report.model) for '\(report.ticker)' (trained on prices up to \(report.trainedThrough)), from \(report.source):")
+        print("\(report.rows) prices, the last \(String(format: "%.2f", report.originPrice)) on \(report.origin). Forecast (weekdays; holidays not known):")
+        print(report.table)
+    }
+}
+
+/// Errors print as one line on stderr with a non-zero exit, not as a stack of Swift types.
+do {
+    var command = try ForecastCommand.parseAsRoot()
+    try command.run()
+} catch let error as FormatError {
+    FileHandle.standardError.write("forecast: \(error.description)\n".data(using: .utf8)!)
+    exit(1)
+} catch let error as StoreError {
+    FileHandle.standardError.write("forecast: \(error.description)\n".data(using: .utf8)!)
+    exit(1)
+} catch let error as TrainingError {
+    FileHandle.standardError.write("forecast: \(error.description)\n".data(using: .utf8)!)
+    exit(1)
+} catch let error as ForecastError {
+    FileHandle.standardError.write("forecast: \(error.description)\n".data(using: .utf8)!)
+    exit(1)
+} catch {
+    ForecastCommand.exit(withError: error)
+}

@@ -1,2 +1,0 @@
-/// The forecast pipeline (in progress: see its issue).
-public enum ForecastPipeline {}

@@ -1,0 +1,330 @@
+import Foundation
+import Plexus
+import PlexusFormats
+import PlexusKit
+import PlexusStore
+
+/// A problem with the command's options, as one line.
+public struct ForecastError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Everything `forecast run` takes.
+public struct ForecastOptions {
+    public var pricesPath: String
+    public var ingest = IngestOptions()
+    /// Only this ticker of a long or wide file; nil: every ticker, one run each.
+    public var ticker: String?
+    /// Days of history the network sees at an origin.
+    public var window = 60
+    /// Days forecast at each origin.
+    public var horizon = 5
+    public var target: ForecastTarget = .returns
+    public var pipelinePath = ForecastOptions.pipelinePath(model: "lstm")
+    /// Overrides the pipeline file's `epochs`.
+    public var epochs: Int?
+    public var testFraction = 0.2
+    /// Retrain every this many test origins on all the data up to the block's first origin; nil: train once.
+    public var retrainEvery: Int?
+    /// Nominal coverage of the prediction intervals.
+    public var intervalLevel = 0.9
+    public var seed: UInt64 = 42
+    /// Where artifacts go; nil means `runs/<run id>/` (with several tickers, `<dir>/<ticker>/`).
+    public var outputDirectory: String?
+    public var progress: ProgressStyle = .automatic
+    /// Receives the narration printed before and between trainings (data summary, split, model).
+    public var log: (String) -> Void = { _ in }
+
+    public init(pricesPath: String) {
+        self.pricesPath = pricesPath
+    }
+
+    /// The models `--model` offers and their pipeline files.
+    public static let models = ["lstm", "gru", "mlp", "linear"]
+
+    public static func pipelinePath(model: String) -> String {
+        model == "lstm" ? "Pipelines/forecast.yml" : "Pipelines/forecast-\(model).yml"
+    }
+
+    func validate() throws {
+        guard window >= 2 else { throw ForecastError("--window must be at least 2, found \(window)") }
+        guard horizon >= 1 else { throw ForecastError("--horizon must be at least 1, found \(horizon)") }
+        guard testFraction > 0 && testFraction < 1 else { throw ForecastError("--test-fraction must be between 0 and 1, found \(testFraction)") }
+        guard intervalLevel > 0 && intervalLevel < 1 else { throw ForecastError("--interval must be between 0 and 1, found \(intervalLevel)") }
+        if let retrainEvery, retrainEvery < 1 { throw ForecastError("--retrain-every must be at least 1, found \(retrainEvery)") }
+        if let epochs, epochs < 1 { throw ForecastError("--epochs must be at least 1, found \(epochs)") }
+    }
+}
+
+/// What one ticker's run did, for the summary.
+public struct TickerReport {
+    public let runID: Int64
+    public let ticker: String
+    public let series: PriceSeries
+    public let split: SeriesSplit
+    public let model: String
+    /// The first training, recorded in `epochs`.
+    public let history: History
+    /// Trainings: 1, or the number of blocks with `--retrain-every`.
+    public let trainings: Int
+    /// `metrics` rows: `<model>.<metric>` and `<model>.<metric>.h<k>`.
+    public let metrics: [String: Double]
+    public let intervalLevel: Double
+    public let ahead: [ForecastPoint]
+    public let aheadDates: [PriceDate]
+    public let artifacts: [String]
+    public let seconds: Double
+}
+
+/// The forecast pipeline: ingest a price CSV, train the network from a pipeline file on each ticker's log returns,
+/// evaluate it walk-forward against the naive, drift and moving-average forecasts, forecast the days ahead,
+/// record everything in the store.
+///
+/// **Walk-forward evaluation.** The network is trained once on the training part (early stopping on the
+/// validation slice at its end, see `TrainingOrigins`); the scaler is fitted on the training part. At every test
+/// origin t, each model forecasts p_{t+1} … p_{t+h} from p₀ … p_t only. With `retrainEvery` = n, the test origins
+/// are cut into blocks of n and, before each block, the scaler and a fresh network are fitted on all the prices up
+/// to the block's first origin, so an origin never sees a model trained on its future either.
+public enum ForecastPipeline {
+    /// Below this many validation windows the run warns that its intervals are poorly calibrated.
+    static let minimumValidation = 50
+
+    static let baselines: (Int) -> [Forecaster] = { window in
+        [NaiveForecaster(), DriftForecaster(), MovingAverageForecaster(window: window)]
+    }
+
+    /// Everything checked before a run starts: the options, the pipeline file, the prices, and each chosen
+    /// ticker's split. Making one reads files but writes nothing.
+    public struct Plan {
+        public let options: ForecastOptions
+        public let network: NetworkDefinition
+        public let setup: TrainingSetup
+        public let file: PriceFile
+        public let series: [(series: PriceSeries, split: SeriesSplit)]
+    }
+
+    /// Checks the input; every problem with it is thrown from here, before any database is opened.
+    public static func plan(_ options: ForecastOptions) throws -> Plan {
+        try options.validate()
+        let network = try NetworkDefinition(path: options.pipelinePath)
+        let setup = TrainingSetup(network.pipeline.training, epochs: options.epochs, defaultEpochs: 30)
+        guard setup.validationSplit > 0 else {
+            throw FormatError(path: network.file, "training: validation_split must be above 0: forecast stops early and calibrates its intervals on the validation slice")
+        }
+        _ = try network.build(window: options.window, horizon: options.horizon, seed: options.seed)
+
+        var ingest = options.ingest
+        ingest.requirePositive = options.target == .returns
+        let file = try PriceFile.load(path: options.pricesPath, options: ingest)
+        let chosen = try options.ticker.map { [try file.series(named: $0)] } ?? file.series
+        let series = try chosen.map { series in
+            guard let split = SeriesSplit(count: series.count, testFraction: options.testFraction, window: options.window,
+                                          horizon: options.horizon, validationFraction: setup.validationSplit) else {
+                let needed = SeriesSplit.minimumCount(testFraction: options.testFraction, window: options.window, horizon: options.horizon,
+                                                      validationFraction: setup.validationSplit)
+                throw FormatError(path: file.path, "column '\(series.priceColumn)': '\(series.ticker)' has \(series.count) prices, too few for window \(options.window) + horizon \(options.horizon) with test fraction \(options.testFraction): at least \(needed) rows are needed")
+            }
+            return (series, split)
+        }
+        return Plan(options: options, network: network, setup: setup, file: file, series: series)
+    }
+
+    /// Runs the plan: the prices into the store, then one recorded run per ticker.
+    public static func run(_ plan: Plan, store: Store) throws -> [TickerReport] {
+        let file = plan.file
+        if file.series.count > 1 { plan.options.log("\(file.path): \(file.layoutDescription)") }
+        let datasetID = try store.registerDataset(name: URL(fileURLWithPath: file.path).lastPathComponent, kind: "prices",
+                                                  source: file.path, sha256: file.sha256, items: file.rowCount)
+        try ForecastTables.storePrices(file, datasetID: datasetID, in: store)
+        return try plan.series.map { series, split in
+            try runTicker(series, split: split, file: file, datasetID: datasetID, network: plan.network, setup: plan.setup, store: store,
+                          options: plan.options, separateFolders: plan.series.count > 1)
+        }
+    }
+
+    /// `plan` then `run`.
+    public static func run(store: Store, options: ForecastOptions) throws -> [TickerReport] {
+        try run(plan(options), store: store)
+    }
+
+    private static func runTicker(_ series: PriceSeries, split: SeriesSplit, file: PriceFile, datasetID: Int64, network: NetworkDefinition,
+                                  setup: TrainingSetup, store: Store, options: ForecastOptions, separateFolders: Bool) throws -> TickerReport {
+        let start = Date()
+        let prices = series.prices, dates = series.dates
+        let testOrigins = split.testOrigins
+        let blockSize = options.retrainEvery ?? testOrigins.count
+        let blocks = stride(from: 0, to: testOrigins.count, by: blockSize).map { Array(testOrigins[$0..<min($0 + blockSize, testOrigins.count)]) }
+        let first = TrainingOrigins(end: split.testStart, window: options.window, horizon: options.horizon, validationFraction: setup.validationSplit)!
+
+        let log = options.log
+        log("\(series.ticker): \(series.count) prices from \(dates.first!) to \(dates.last!) (column '\(series.priceColumn)'); "
+            + missingNote(series))
+        log("Training part \(dates[0]) … \(dates[split.testStart - 1]): \(first.fit.count) fit windows, \(first.validation.count) validation windows from \(dates[first.validation[0]]); "
+            + "test part \(dates[split.testStart]) … \(dates.last!): \(testOrigins.count) origins × \(options.horizon) days ahead"
+            + (blocks.count > 1 ? ", retrained every \(blockSize) origins (\(blocks.count) trainings)" : ""))
+        if first.validation.count < minimumValidation {
+            log("Warning: only \(first.validation.count) validation windows: early stopping and the intervals rest on few forecasts (a shorter --window or a longer series gives more)")
+        }
+
+        let values = options.target == .returns ? "log returns" : "prices"
+        log("Network '\(network.name)' (\(network.file)): the \(options.window) standardised daily \(values) up to an origin in, the next \(options.horizon) out")
+        log(summary(try network.build(window: options.window, horizon: options.horizon, seed: options.seed), inputShape: [options.window, 1]))
+
+        let config = configJSON([
+            "pipeline_file": network.file, "model": network.name, "layers": network.pipeline.model.layers.map(\.type),
+            "training": setup.summary, "prices_file": file.path, "ticker": series.ticker, "price_column": series.priceColumn,
+            "price_field": series.priceField.rawValue, "date_column": options.ingest.dateColumn ?? NSNull(),
+            "ticker_column": options.ingest.tickerColumn ?? NSNull(), "column_option": options.ingest.priceColumn ?? NSNull(),
+            "window": options.window, "horizon": options.horizon, "target": options.target.rawValue,
+            "test_fraction": options.testFraction, "retrain_every": options.retrainEvery ?? NSNull(), "interval_level": options.intervalLevel,
+            "train_start": dates[0].description, "validation_start": dates[first.validation[0]].description,
+            "test_start": dates[split.testStart].description, "test_end": dates.last!.description,
+            "test_origins": testOrigins.count, "missing_filled": series.filled, "leading_rows_dropped": series.droppedLeading,
+            "baselines": ["naive", "drift", "moving_average"],
+        ])
+
+        return try store.withRun(pipeline: "forecast", datasetID: datasetID, config: config, seed: options.seed) { runID in
+            var points: [ForecastPoint] = []
+            var fitted: FittedModels?
+            var firstHistory: History?
+            for (index, block) in blocks.enumerated() {
+                let end = block[0] + 1
+                if index == 0 {
+                    log(trainingNote(network: network, setup: setup, options: options))
+                } else {
+                    log("Retraining \(index + 1)/\(blocks.count) on prices up to \(dates[end - 1]) …")
+                }
+                let (models, history) = try fit(prices: prices, end: end, network: network, setup: setup, options: options,
+                                                record: index == 0 ? (store, runID) : nil)
+                if index == 0 { firstHistory = history }
+                points += models.forecast(prices, origins: block, horizon: options.horizon)
+                fitted = models
+            }
+            let final = fitted!
+            let aheadDates = futureDates(after: dates, count: options.horizon)
+            let ahead = final.forecast(prices, origins: [prices.count - 1], horizon: options.horizon)
+            let metrics = ForecastMetrics.table(points, prices: prices, scale: ForecastMetrics.naiveScale(prices, end: split.testStart))
+            // The model first: once forecasts and metrics are there, so is the model that made them.
+            let weights = try final.checkpoint(network: network, ticker: series.ticker, trainedThrough: dates[final.end - 1])
+            try store.saveModel(runID: runID, name: "model", format: "safetensors", bytes: weights)
+            try ForecastTables.storeResults(runID: runID, ticker: series.ticker, dates: dates, prices: prices, points: points, ahead: ahead,
+                                            aheadDates: aheadDates, metrics: metrics, in: store)
+
+            let directory = options.outputDirectory.map { separateFolders ? "\($0)/\(series.ticker)" : $0 } ?? "runs/\(runID)"
+            let charts = ForecastCharts(ticker: series.ticker, model: network.name, dates: dates, prices: prices, testStart: split.testStart,
+                                        points: points, ahead: ahead, aheadDates: aheadDates, level: options.intervalLevel)
+            let artifacts = try writeArtifacts(to: directory, [
+                ("model.safetensors", Data(weights)),
+                ("forecast.svg", Data(charts.forecast(from: max(0, split.testStart - max(60, options.window))).utf8)),
+                ("forecast-recent.svg", Data(charts.forecast(from: max(0, prices.count - 90)).utf8)),
+                ("loss.svg", Data(ForecastCharts.loss(firstHistory!, model: network.name).utf8)),
+            ])
+            return TickerReport(runID: runID, ticker: series.ticker, series: series, split: split, model: network.name, history: firstHistory!,
+                                trainings: blocks.count, metrics: metrics, intervalLevel: options.intervalLevel, ahead: ahead,
+                                aheadDates: aheadDates, artifacts: artifacts, seconds: Date().timeIntervalSince(start))
+        }
+    }
+
+    /// Writes each (name, bytes) into `directory`, creating it; returns the paths.
+    static func writeArtifacts(to directory: String, _ files: [(name: String, data: Data)]) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return try files.map { file in
+            let path = directory + "/" + file.name
+            try file.data.write(to: URL(fileURLWithPath: path))
+            return path
+        }
+    }
+
+    /// "Training 'lstm' for up to 30 epochs, …", saying so when `--epochs` cut the pipeline file's training short.
+    static func trainingNote(network: NetworkDefinition, setup: TrainingSetup, options: ForecastOptions) -> String {
+        var note = "Training '\(network.name)' for "
+        if let epochs = options.epochs {
+            note += "\(epochs) epochs (--epochs \(epochs)"
+            if let planned = network.pipeline.training.epochs, planned > epochs {
+                note += "; the pipeline file says \(planned): a shortened run, not the full training"
+            }
+            note += ")"
+        } else {
+            note += "up to \(setup.epochs) epochs"
+        }
+        if let stopping = setup.spec.earlyStopping {
+            note += ", early stopping after \(stopping.patience) epochs without improvement on the validation windows"
+        }
+        return note
+    }
+
+    static func missingNote(_ series: PriceSeries) -> String {
+        var notes: [String] = []
+        notes.append(series.filled == 0 ? "no missing prices" : "\(series.filled) missing prices forward-filled")
+        if series.droppedLeading > 0 { notes.append("\(series.droppedLeading) leading rows without a price left out") }
+        return notes.joined(separator: ", ")
+    }
+
+    /// The network trained on p₀ … p_{end-1}, the baselines, and every model's interval calibration on the
+    /// validation origins.
+    static func fit(prices: [Double], end: Int, network: NetworkDefinition, setup: TrainingSetup, options: ForecastOptions,
+                    record: (Store, Int64)?) throws -> (FittedModels, History) {
+        // Only the training part exists as far as this function is concerned.
+        let training = Array(prices[0..<end])
+        let origins = TrainingOrigins(end: end, window: options.window, horizon: options.horizon, validationFraction: setup.validationSplit)!
+        let scaler = SeriesScaler(fitting: training, end: end, target: options.target)
+        let scaled = scaler.scaled(training)
+        func dataset(_ origins: [Int]) -> Dataset {
+            let targets = origins.flatMap { Windows.targets(scaled, origin: $0, horizon: options.horizon) }
+            return Dataset(inputs: Windows.inputs(scaled, origins: origins, window: options.window),
+                           targets: .values(Tensor(shape: [origins.count, options.horizon], scalars: targets)))
+        }
+        let model = try network.build(window: options.window, horizon: options.horizon, seed: options.seed)
+        let trainer = Trainer(model: model, optimizer: setup.optimizer(for: model.parameters()), loss: setup.loss(default: .mse),
+                              config: setup.config(seed: options.seed, progress: record == nil ? .silent : options.progress))
+        if let (store, runID) = record { trainer.recordEpochs(in: store, runID: runID) }
+        let history = try trainer.fit(dataset(origins.fit), validation: dataset(origins.validation))
+
+        let forecaster = NetworkForecaster(name: network.name, model: model, scaler: scaler, window: options.window, batchSize: setup.batchSize)
+        let all: [Forecaster] = [forecaster] + baselines(options.window)
+        let actuals = origins.validation.map { Array(training[($0 + 1)...($0 + options.horizon)]) }
+        var calibrations: [String: IntervalCalibration] = [:]
+        for model in all {
+            calibrations[model.name] = IntervalCalibration(forecasts: model.forecast(training, origins: origins.validation, horizon: options.horizon),
+                                                           actuals: actuals, level: options.intervalLevel, multiplicative: options.target == .returns)
+        }
+        return (FittedModels(end: end, network: forecaster, baselines: baselines(options.window), calibrations: calibrations), history)
+    }
+
+    /// The dates after the series: weekdays for daily data, else steps of the series' typical spacing.
+    static func futureDates(after dates: [PriceDate], count: Int) -> [PriceDate] {
+        let last = dates.last!
+        let gaps = zip(dates, dates.dropFirst()).map { ($1.day - $0.day) * 86_400 + ($1.seconds - $0.seconds) }.sorted()
+        let typical = gaps.isEmpty ? 86_400 : gaps[gaps.count / 2]
+        if last.seconds == 0 && typical >= 86_400 && typical <= 4 * 86_400 {
+            return (1...count).map { last.addingWeekdays($0) }
+        }
+        return (1...count).map { step in
+            let total = last.day * 86_400 + last.seconds + step * max(typical, 1)
+            return PriceDate(day: total / 86_400, seconds: total % 86_400)
+        }
+    }
+}
+
+/// The models fitted for one walk-forward block, ready to forecast from any origin at or after its end.
+struct FittedModels {
+    /// The training part was p₀ … p_{end-1}.
+    let end: Int
+    let network: NetworkForecaster
+    let baselines: [Forecaster]
+    let calibrations: [String: IntervalCalibration]
+
+    /// Every model's forecasts with intervals at `origins`, network first.
+    func forecast(_ prices: [Double], origins: [Int], horizon: Int) -> [ForecastPoint] {
+        ([network] + baselines).flatMap { model -> [ForecastPoint] in
+            let calibration = calibrations[model.name]!
+            return zip(origins, model.forecast(prices, origins: origins, horizon: horizon)).flatMap { origin, row in
+                row.enumerated().map { step, predicted in
+                    let (lower, upper) = calibration.interval(predicted, step: step)
+                    return ForecastPoint(model: model.name, origin: origin, horizon: step + 1, predicted: predicted, lower: lower, upper: upper)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import PlexusStore
+
+/// The forecast pipeline's own tables, next to the shared ones:
+/// - `prices`: each data set's series as the file had them (NULL where a value was missing), one row per ticker and
+///   date; the price the model used is `adj_close` or `close` (see the run's config, `price_field`);
+/// - `forecasts`: every forecast of a run, for the network (by its name) and the baselines `naive`, `drift` and
+///   `moving_average`; `origin` is the last date the forecaster saw, `date` the forecast day, `actual` NULL for
+///   days beyond the data.
+public enum ForecastTables {
+    public static let migrations = [
+        StoreMigration("forecast-v1", sql: """
+            CREATE TABLE prices (
+                dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+                ticker TEXT NOT NULL,
+                date TEXT NOT NULL,
+                open REAL, high REAL, low REAL, close REAL, adj_close REAL, volume REAL,
+                PRIMARY KEY (dataset_id, ticker, date)
+            );
+            CREATE TABLE forecasts (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                ticker TEXT NOT NULL,
+                origin TEXT NOT NULL,
+                date TEXT NOT NULL,
+                horizon INTEGER NOT NULL,
+                model TEXT NOT NULL,
+                actual REAL,
+                predicted REAL NOT NULL,
+                lower REAL NOT NULL,
+                upper REAL NOT NULL,
+                PRIMARY KEY (run_id, model, origin, horizon)
+            );
+            """),
+    ]
+
+    /// Opens the database with the shared tables and these.
+    public static func open(path: String) throws -> Store {
+        try Store(path: path, migrations: migrations)
+    }
+
+    /// Stores the file's series under `datasetID` unless an earlier run did (the same file content is the same data
+    /// set), in one transaction: either every row is there or none.
+    static func storePrices(_ file: PriceFile, datasetID: Int64, in store: Store) throws {
+        try store.write { db in
+            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM prices WHERE dataset_id = ?", arguments: [datasetID]) == 0 else { return }
+            let columns = PriceField.allCases.map(\.rawValue)
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO prices (dataset_id, ticker, date, \(columns.joined(separator: ", ")))
+                VALUES (?, ?, ?, \(columns.map { _ in "?" }.joined(separator: ", ")))
+                """)
+            for series in file.series {
+                for row in series.dates.indices {
+                    let values: [DatabaseValueConvertible?] = PriceField.allCases.map { series.fields[$0]?[row] }
+                    try statement.execute(arguments: StatementArguments([datasetID, series.ticker, series.dates[row].description] + values))
+                }
+            }
+        }
+    }
+
+    /// A ticker's stored series, forward-filled like the file was, for `predict` without a CSV.
+    static func loadSeries(datasetID: Int64, ticker: String, field: PriceField, in store: Store) throws -> (dates: [PriceDate], prices: [Double]) {
+        let rows = try store.read { db in
+            try Row.fetchAll(db, sql: "SELECT date, \(field.rawValue) AS price FROM prices WHERE dataset_id = ? AND ticker = ? ORDER BY date",
+                             arguments: [datasetID, ticker])
+        }
+        var dates: [PriceDate] = [], prices: [Double] = []
+        for row in rows {
+            let text: String = row["date"]
+            guard let date = PriceDate.parse(text) else { throw StoreError(path: store.path, "prices: unreadable date '\(text)'") }
+            guard let price = (row["price"] as Double?) ?? prices.last else { continue }
+            dates.append(date)
+            prices.append(price)
+        }
+        return (dates, prices)
+    }
+
+    /// Writes a run's forecasts and test metrics in one transaction, so a run never has one without the other.
+    static func storeResults(runID: Int64, ticker: String, dates: [PriceDate], prices: [Double], points: [ForecastPoint],
+                             ahead: [ForecastPoint], aheadDates: [PriceDate], metrics: [String: Double], in store: Store) throws {
+        if let bad = metrics.first(where: { $0.value.isNaN }) {
+            throw StoreError(path: store.path, "run \(runID): metric \(bad.key) is NaN, which SQLite cannot store")
+        }
+        try store.write { db in
+            let insert = try db.makeStatement(sql: """
+                INSERT INTO forecasts (run_id, ticker, origin, date, horizon, model, actual, predicted, lower, upper)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for point in points {
+                let day = point.origin + point.horizon
+                try insert.execute(arguments: [runID, ticker, dates[point.origin].description, dates[day].description, point.horizon,
+                                               point.model, prices[day], point.predicted, point.lower, point.upper])
+            }
+            for point in ahead {
+                try insert.execute(arguments: [runID, ticker, dates[point.origin].description, aheadDates[point.horizon - 1].description,
+                                               point.horizon, point.model, nil, point.predicted, point.lower, point.upper])
+            }
+            // The shared `metrics` table, written here rather than through `Store.recordMetrics` so that it shares
+            // this transaction.
+            let metric = try db.makeStatement(sql: "INSERT INTO metrics (run_id, split, name, value) VALUES (?, 'test', ?, ?)")
+            for (name, value) in metrics.sorted(by: { $0.key < $1.key }) { try metric.execute(arguments: [runID, name, value]) }
+        }
+    }
+}

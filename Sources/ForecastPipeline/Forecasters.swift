@@ -1,0 +1,77 @@
+import Foundation
+import Plexus
+
+/// Anything that forecasts the next `horizon` prices from the prices up to an origin. The contract every
+/// implementation keeps, and the no-look-ahead test checks: the forecast at origin t reads `prices[0...t]` only.
+protocol Forecaster {
+    /// The name in the `forecasts` and `metrics` tables.
+    var name: String { get }
+    /// One row of `horizon` prices per origin.
+    func forecast(_ prices: [Double], origins: [Int], horizon: Int) -> [[Double]]
+}
+
+/// The random walk: every future price is the price at the origin. On daily stock prices this is very hard
+/// to beat, which is why every run reports it.
+struct NaiveForecaster: Forecaster {
+    let name = "naive"
+
+    func forecast(_ prices: [Double], origins: [Int], horizon: Int) -> [[Double]] {
+        origins.map { [Double](repeating: prices[$0], count: horizon) }
+    }
+}
+
+/// The random walk with drift: the line from the first price through the origin's, extended k days
+/// (p_t + k · (p_t − p₀) / t), as in Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 5.2.
+struct DriftForecaster: Forecaster {
+    let name = "drift"
+
+    func forecast(_ prices: [Double], origins: [Int], horizon: Int) -> [[Double]] {
+        origins.map { t in
+            let slope = t > 0 ? (prices[t] - prices[0]) / Double(t) : 0
+            return (1...horizon).map { prices[t] + Double($0) * slope }
+        }
+    }
+}
+
+/// The mean of the last `window` prices for every future day: the same history the network sees.
+struct MovingAverageForecaster: Forecaster {
+    let name = "moving_average"
+    let window: Int
+
+    func forecast(_ prices: [Double], origins: [Int], horizon: Int) -> [[Double]] {
+        origins.map { t in
+            let history = prices[max(0, t - window + 1)...t]
+            return [Double](repeating: history.reduce(0, +) / Double(history.count), count: horizon)
+        }
+    }
+}
+
+/// A trained network with the scaler fitted on its training part: standardised values of the `window` days up
+/// to the origin in, standardised values of the next `horizon` days out.
+struct NetworkForecaster: Forecaster {
+    let name: String
+    let model: Module
+    let scaler: SeriesScaler
+    let window: Int
+    let batchSize: Int
+
+    func forecast(_ prices: [Double], origins: [Int], horizon: Int) -> [[Double]] {
+        guard !origins.isEmpty else { return [] }
+        let scaled = scaler.scaled(prices)
+        let outputs = predict(Windows.inputs(scaled, origins: origins, window: window))
+        return origins.enumerated().map { row, t in
+            scaler.prices(fromOutput: outputs[(row * horizon)..<((row + 1) * horizon)], originPrice: prices[t])
+        }
+    }
+
+    /// Model outputs in evaluation mode, batch by batch, without recording gradients.
+    private func predict(_ inputs: Tensor) -> [Float] {
+        model.eval()
+        return Autograd.withoutGradient {
+            let n = inputs.shape[0]
+            return stride(from: 0, to: n, by: batchSize).flatMap { start in
+                model(inputs.slice(axis: 0, start: start, end: min(start + batchSize, n))).scalars
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// The text tables `forecast` prints.
+extension TickerReport {
+    /// The models in table order: the network, then the baselines.
+    var models: [String] { [model, "naive", "drift", "moving_average"] }
+
+    /// Test metrics over all horizons, one row per model.
+    public var metricsTable: String {
+        let columns: [(name: String, title: String, format: String)] = [
+            ("mae", "MAE", "%.2f"), ("rmse", "RMSE", "%.2f"), ("mape", "MAPE%", "%.3f"), ("smape", "sMAPE%", "%.3f"),
+            ("mase", "MASE", "%.3f"), ("hit_rate", "hit rate", "%.3f"), ("coverage", "coverage", "%.3f"), ("interval_width", "width", "%.1f"),
+        ]
+        var lines = [pad("model", 16) + columns.map { lpad($0.title, 10) }.joined()]
+        for name in models {
+            lines.append(pad(name, 16) + columns.map { column in
+                lpad(metrics["\(name).\(column.name)"].map { String(format: column.format, $0) } ?? "-", 10)
+            }.joined())
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// MASE per horizon step, one row per model.
+    public var horizonTable: String {
+        let horizon = ahead.filter { $0.model == model }.count
+        var lines = [pad("MASE by horizon", 16) + (1...horizon).map { lpad("h=\($0)", 9) }.joined()]
+        for name in models {
+            lines.append(pad(name, 16) + (1...horizon).map { k in
+                lpad(metrics["\(name).mase.h\(k)"].map { String(format: "%.3f", $0) } ?? "-", 9)
+            }.joined())
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// One line: did the network beat the random walk on the test origins (by MASE over all horizons)?
+    public var verdict: String {
+        guard let network = metrics["\(model).mase"], let naive = metrics["naive.mase"] else { return "" }
+        let comparison = String(format: "MASE %.3f vs %.3f", network, naive)
+        let significance = metrics["\(model).dm_p_value"].map { p in
+            (p < 0.001 ? "; Diebold–Mariano p < 0.001" : String(format: "; Diebold–Mariano p = %.3f", p))
+                + (p < 0.05 ? ": a real difference" : ": a difference within chance")
+        } ?? ""
+        if network < naive {
+            return "The \(model) beat the naive forecast on the test origins: \(comparison) (\(String(format: "%.1f", 100 * (1 - network / naive)))% lower\(significance))."
+        }
+        return "The \(model) did not beat the naive forecast on the test origins: \(comparison) (\(String(format: "%.1f", 100 * (network / naive - 1)))% higher\(significance))."
+    }
+
+    /// Seconds per epoch of the first training.
+    public var secondsPerEpoch: Double {
+        history.epochs.map(\.seconds).reduce(0, +) / Double(max(1, history.epochs.count))
+    }
+
+    public var aheadTable: String {
+        forecastTable(ahead, dates: aheadDates, level: intervalLevel)
+    }
+}
+
+extension PredictReport {
+    public var table: String { forecastTable(points, dates: dates, level: intervalLevel) }
+}
+
+/// Forecasts from one origin: one row per future date with the network's interval, and the baselines' points.
+func forecastTable(_ points: [ForecastPoint], dates: [PriceDate], level: Double) -> String {
+    guard let network = points.first?.model else { return "" }
+    let baselines = ["naive", "drift", "moving_average"]
+    let percent = "\(Int((level * 100).rounded()))% interval"
+    var lines = [pad("date", 12) + lpad(network, 11) + lpad(percent, 24) + baselines.map { lpad($0, 16) }.joined()]
+    for (step, date) in dates.enumerated() {
+        guard let point = points.first(where: { $0.model == network && $0.horizon == step + 1 }) else { continue }
+        let interval = String(format: "%.2f … %.2f", point.lower, point.upper)
+        lines.append(pad(date.description, 12) + lpad(String(format: "%.2f", point.predicted), 11) + lpad(interval, 24)
+                     + baselines.map { name in
+                         lpad(points.first { $0.model == name && $0.horizon == step + 1 }.map { String(format: "%.2f", $0.predicted) } ?? "-", 16)
+                     }.joined())
+    }
+    return lines.joined(separator: "\n")
+}
+
+private func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+}
+
+private func lpad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text
+}
