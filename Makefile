@@ -25,6 +25,7 @@ build: deps
 demo: build
 	$(RELEASE_BIN)/plexus demo
 	sh data/forecast/build.sh && $(RELEASE_BIN)/forecast data/generated/forecast/sp500.csv --epochs 3
+	sh data/cluster/build.sh && $(RELEASE_BIN)/cluster data/generated/cluster/cdnow_events.csv
 	@echo
 	sqlite3 $${PLEXUS_DB:-plexus.db} 'select id, pipeline, status from runs order by id desc limit 5'
 

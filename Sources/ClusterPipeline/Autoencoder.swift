@@ -1,0 +1,80 @@
+import Foundation
+import Plexus
+import PlexusFormats
+import PlexusKit
+import PlexusStore
+
+/// The deep variant's embedding: the autoencoder of a pipeline file (`Pipelines/cluster.yml`), trained with the
+/// engine's `Trainer` to reconstruct the standardised features (inputs = targets, MSE).
+///
+/// Conventions, so the file needs no extra keys:
+/// - the feature count depends on the log (event types, categories, clock times), so `model.input` and the
+///   `units` of the last layer, which must be `linear` (the reconstruction), are set to it;
+/// - the encoder is the layers up to and including the narrowest `linear` layer before the last one (the first
+///   of them on a tie), and its output is the embedding.
+public struct Autoencoder {
+    public let model: Sequential
+    /// Index of the bottleneck layer: the encoder is `model.layers[0...bottleneck]`.
+    public let bottleneck: Int
+    /// Dimensions of the embedding.
+    public let width: Int
+    public let features: Int
+
+    public var encoder: Sequential { Sequential(Array(model.layers[0...bottleneck])) }
+
+    /// Builds the autoencoder of `pipeline` for `features` inputs; weights drawn from `seed`.
+    public static func build(_ pipeline: PipelineSpec, features: Int, seed: UInt64) throws -> Autoencoder {
+        let layers = pipeline.model.layers
+        guard let last = layers.last, last.type == "linear" else {
+            throw FormatError(path: pipeline.file, line: layers.last?.line,
+                              "the autoencoder must end with a 'linear' layer, the reconstruction of the features")
+        }
+        var bottleneck: (index: Int, units: Int)?
+        for (index, layer) in layers.dropLast().enumerated() where layer.type == "linear" {
+            let units = try layer.int("units")
+            if bottleneck == nil || units < bottleneck!.units { bottleneck = (index, units) }
+        }
+        guard let bottleneck else {
+            throw FormatError(path: pipeline.file, line: last.line,
+                              "the autoencoder needs a 'linear' layer before the last one: the narrowest is the bottleneck, whose output is the embedding")
+        }
+        guard bottleneck.units < features else {
+            throw FormatError(path: pipeline.file, line: layers[bottleneck.index].line,
+                              "the bottleneck has \(bottleneck.units) units, not fewer than the \(features) features, so it compresses nothing; narrow it or use --embed none")
+        }
+        var options = last.options
+        options["units"] = SpecValue(.int(features), line: last.line, file: last.file)
+        let sized = ModelSpec(input: [features],
+                              layers: layers.dropLast() + [LayerSpec(type: "linear", options: options, line: last.line, file: last.file)])
+        let (model, _) = try ModelBuilder.build(sized, file: pipeline.file, seed: seed)
+        return Autoencoder(model: model, bottleneck: bottleneck.index, width: bottleneck.units, features: features)
+    }
+
+    /// Trains on `data` (standardised features) with the file's training settings, recording each epoch in the run.
+    public func train(_ data: Matrix, setup: TrainingSetup, seed: UInt64, progress: ProgressStyle,
+                      store: Store, runID: Int64) throws -> (history: History, reconstructionError: Double) {
+        let inputs = data.tensor
+        let all = Dataset(inputs: inputs, targets: .values(inputs))
+        let (train, validation) = all.split(validationFraction: setup.validationSplit, seed: seed)
+        let trainer = Trainer(model: model, optimizer: setup.optimizer(for: model.parameters()), loss: setup.loss(default: .mse),
+                              config: setup.config(seed: seed, progress: progress))
+        trainer.recordEpochs(in: store, runID: runID)
+        let history = try trainer.fit(train, validation: validation.count > 0 ? validation : nil)
+        return (history, trainer.evaluate(all).loss)
+    }
+
+    /// The embedding of each row of `data`.
+    public func embed(_ data: Matrix) -> Matrix { Self.embed(data, with: encoder) }
+
+    /// The output of `encoder` (a trained one, or one loaded from a run) for each row of `data`, batch by batch.
+    public static func embed(_ data: Matrix, with encoder: Sequential) -> Matrix {
+        encoder.eval()
+        return Autograd.withoutGradient {
+            let batch = 4096
+            let parts = stride(from: 0, to: data.rows, by: batch).map { start in
+                encoder(data.selecting(rows: Array(start..<min(start + batch, data.rows))).tensor)
+            }
+            return Matrix(Tensor.concat(parts, axis: 0))
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Plexus
+import PlexusFormats
+import PlexusKit
+import PlexusStore
+
+extension ClusterPipeline {
+    /// `cluster assign --run ID EVENTS.csv` and its options.
+    public struct AssignOptions: Sendable {
+        public var runID: Int64
+        public var input: String
+        public var columns = ColumnOptions()
+        public var asOf: String?
+        public var seed: UInt64 = 42
+        public var outputDirectory: String?
+
+        public init(runID: Int64, input: String) {
+            self.runID = runID
+            self.input = input
+        }
+    }
+
+    /// What `cluster assign` did.
+    public struct AssignReport: Sendable {
+        public let runID: Int64
+        public let sourceRunID: Int64
+        public let input: InputSummary
+        public let features: [String]
+        public let profiles: [SegmentProfile]
+        /// Users also segmented by the source run, and how many of them are now in another segment.
+        public let returningUsers: Int
+        public let movedUsers: Int
+        public let artifacts: [String]
+        public let seconds: Double
+    }
+
+    /// Puts the users of a (newer) log into the segments of a completed run, with that run's scaler, encoder and
+    /// centroids, and records the assignment as a run of its own (config `mode: assign`, `source_run`).
+    public static func assign(store: Store, options: AssignOptions, log: (String) -> Void = { _ in }) throws -> AssignReport {
+        let started = Date()
+        guard let source = try store.run(id: options.runID) else { throw ClusterError("run \(options.runID): no such run in \(store.path)") }
+        guard source.pipeline == "cluster", source.status == .completed,
+              let config = try? JSONSerialization.jsonObject(with: Data(source.config.utf8)) as? [String: Any],
+              config["mode"] as? String == "run" else {
+            throw ClusterError("run \(options.runID) is not a completed 'cluster run' (pipeline \(source.pipeline), status \(source.status.rawValue))")
+        }
+        let label = "run \(options.runID)"
+        let scaler = try Scaler.decode(store.loadModel(runID: options.runID, name: "scaler").bytes, source: "\(label) scaler")
+        let (centroidTensors, centroidInfo) = try Safetensors.decode(store.loadModel(runID: options.runID, name: "centroids").bytes,
+                                                                     path: "\(label) centroids")
+        guard let stored = centroidTensors["centroids"], stored.shape.count == 2 else {
+            throw ClusterError("\(label): the stored centroids are not a (k, dimensions) matrix")
+        }
+        let centroids = Matrix(rows: stored.shape[0], columns: stored.shape[1], values: stored.values.map(Double.init))
+        var encoder: Sequential?
+        if centroidInfo["space"] == "autoencoder" {
+            let bytes = try store.loadModel(runID: options.runID, name: "encoder").bytes
+            let (_, metadata) = try Safetensors.decode(bytes, path: "\(label) encoder")
+            guard let yaml = metadata["pipeline_yaml"] else { throw ClusterError("\(label): the stored encoder lacks its pipeline file") }
+            let pipeline = try PipelineSpec.parse(yaml: yaml, file: "\(label) pipeline file")
+            let model = try Autoencoder.build(pipeline, features: scaler.names.count, seed: 0).encoder
+            try Checkpoint.load(bytes, into: model, source: "\(label) encoder")
+            encoder = model
+        }
+        let names = try ClusterStore.segmentNames(runID: options.runID, in: store)
+        guard names.count == centroids.rows else { throw ClusterError("\(label): \(names.count) segment profiles for \(centroids.rows) centroids") }
+
+        // The source run's column names are the defaults where the new file has them; otherwise they are guessed again.
+        let preferred = config["columns"] as? [String: String] ?? [:]
+        let (input, bytes) = try UserInput.load(path: options.input, columns: options.columns, preferred: preferred)
+        log("Columns: \(input.columns.description)")
+        let features = try userFeatures(input, asOf: options.asOf, schema: scaler)
+        let standardized = scaler.transform(features.values)
+        let space = encoder.map { Autoencoder.embed(standardized, with: $0) } ?? standardized
+        let (labels, distances) = assignToCentroids(space, centroids: centroids)
+        var profiles = Profiler.profiles(features, standardized: standardized, labels: labels, k: centroids.rows)
+        for index in profiles.indices { profiles[index].name = names[index] }
+        let previous = try ClusterStore.segments(runID: options.runID, in: store)
+        let returning = features.userIDs.indices.filter { previous[features.userIDs[$0]] != nil }
+        let moved = returning.filter { previous[features.userIDs[$0]] != labels[$0] }.count
+        let summary = InputSummary(path: input.path, columns: input.columns, events: eventCount(input), users: features.userIDs.count,
+                                   asOf: features.asOf, eventsAfterAsOf: features.eventsAfterAsOf)
+
+        let datasetID = try store.registerDataset(name: URL(fileURLWithPath: input.path).lastPathComponent,
+                                                  kind: summary.events == nil ? "user-features" : "events", source: input.path,
+                                                  sha256: SHA256.hex(bytes), items: summary.events ?? summary.users)
+        var assignConfig: [String: Any] = ["mode": "assign", "source_run": options.runID, "input": input.path,
+                                           "columns": columnsJSON(input.columns)]
+        if let asOf = features.asOf { assignConfig["as_of"] = asOf.iso8601 }
+        return try store.withRun(pipeline: "cluster", datasetID: datasetID, config: configJSON(assignConfig), seed: options.seed) { runID in
+            let directory = options.outputDirectory ?? "runs/\(runID)"
+            let artifacts = try writeArtifacts(directory: directory, features: features, standardized: standardized, labels: labels,
+                                               distances: distances, profiles: profiles, seed: options.seed,
+                                               title: "run \(runID): \(URL(fileURLWithPath: input.path).lastPathComponent) in the segments of run \(options.runID)")
+            var metrics: [(String, String, Double)] = [
+                ("all", "users", Double(features.userIDs.count)), ("all", "assign.returning_users", Double(returning.count)),
+                ("all", "assign.moved_users", Double(moved)),
+                ("all", "assign.mean_distance", distances.reduce(0, +) / Double(max(distances.count, 1))),
+            ]
+            if Set(labels).count >= 2 && labels.count > Set(labels).count {
+                metrics.append(("all", "assign.silhouette", ClusterScores.silhouettes(space, labelings: [labels])[0]))
+            }
+            try ClusterStore.save(ClusterStore.Results(runID: runID, datasetID: datasetID, log: eventLog(input), features: features,
+                                                       labels: labels, distances: distances, profiles: profiles,
+                                                       metrics: metrics, models: []), in: store)
+            return AssignReport(runID: runID, sourceRunID: options.runID, input: summary, features: features.names, profiles: profiles,
+                                returningUsers: returning.count, movedUsers: moved, artifacts: artifacts,
+                                seconds: Date().timeIntervalSince(started))
+        }
+    }
+}

@@ -1,2 +1,0 @@
-/// The cluster pipeline (in progress: see its issue).
-public enum ClusterPipeline {}
