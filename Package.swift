@@ -18,9 +18,7 @@ let package = Package(
         .executable(name: "plexus", targets: ["plexus"]),
         .executable(name: "plexus-bench", targets: ["plexus-bench"]),
         .executable(name: "forecast", targets: ["forecast"]),
-        .executable(name: "classify", targets: ["classify"]),
         .executable(name: "cluster", targets: ["cluster"]),
-        .executable(name: "anomaly", targets: ["anomaly"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -49,22 +47,16 @@ let package = Package(
 
         // One library per pipeline (the logic, testable) and one thin executable each.
         .target(name: "ForecastPipeline", dependencies: ["PlexusKit"]),
-        .target(name: "ClassifyPipeline", dependencies: ["PlexusKit"]),
         .target(name: "ClusterPipeline", dependencies: ["PlexusKit"]),
-        .target(name: "AnomalyPipeline", dependencies: ["PlexusKit"]),
         .executableTarget(name: "forecast", dependencies: ["ForecastPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "classify", dependencies: ["ClassifyPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "cluster", dependencies: ["ClusterPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "anomaly", dependencies: ["AnomalyPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "PlexusTests", dependencies: ["Plexus"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PlexusStoreTests", dependencies: ["PlexusStore"]),
         .testTarget(name: "PlexusFormatsTests", dependencies: ["PlexusFormats"]),
         .testTarget(name: "PlexusKitTests", dependencies: ["PlexusKit"]),
         .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline"]),
-        .testTarget(name: "ClassifyPipelineTests", dependencies: ["ClassifyPipeline"]),
         .testTarget(name: "ClusterPipelineTests", dependencies: ["ClusterPipeline"]),
-        .testTarget(name: "AnomalyPipelineTests", dependencies: ["AnomalyPipeline"]),
     ],
     swiftLanguageModes: [.v5]
 )

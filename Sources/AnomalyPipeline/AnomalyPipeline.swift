@@ -1,2 +1,0 @@
-/// The anomaly pipeline (in progress: see its issue).
-public enum AnomalyPipeline {}

@@ -1,2 +1,0 @@
-/// The classify pipeline (in progress: see its issue).
-public enum ClassifyPipeline {}

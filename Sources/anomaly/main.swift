@@ -1,3 +1,0 @@
-import AnomalyPipeline
-
-print("anomaly: not implemented yet")

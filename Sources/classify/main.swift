@@ -1,3 +1,0 @@
-import ClassifyPipeline
-
-print("classify: not implemented yet")
