@@ -56,7 +56,8 @@ let package = Package(
         .testTarget(name: "PlexusFormatsTests", dependencies: ["PlexusFormats"]),
         .testTarget(name: "PlexusKitTests", dependencies: ["PlexusKit"]),
         .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline"]),
-        .testTarget(name: "ClusterPipelineTests", dependencies: ["ClusterPipeline"]),
+        // Read through #filePath by the k-means tests, not bundled.
+        .testTarget(name: "ClusterPipelineTests", dependencies: ["ClusterPipeline"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )
