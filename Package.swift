@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "plexus", targets: ["plexus"]),
         .executable(name: "plexus-bench", targets: ["plexus-bench"]),
         .executable(name: "forecast", targets: ["forecast"]),
+        .executable(name: "classify", targets: ["classify"]),
         .executable(name: "cluster", targets: ["cluster"]),
     ],
     dependencies: [
@@ -47,8 +48,10 @@ let package = Package(
 
         // One library per pipeline (the logic, testable) and one thin executable each.
         .target(name: "ForecastPipeline", dependencies: ["PlexusKit"]),
+        .target(name: "ClassifyPipeline", dependencies: ["PlexusKit"]),
         .target(name: "ClusterPipeline", dependencies: ["PlexusKit"]),
         .executableTarget(name: "forecast", dependencies: ["ForecastPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "classify", dependencies: ["ClassifyPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "cluster", dependencies: ["ClusterPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "PlexusTests", dependencies: ["Plexus"], resources: [.copy("Fixtures")]),
@@ -56,6 +59,7 @@ let package = Package(
         .testTarget(name: "PlexusFormatsTests", dependencies: ["PlexusFormats"]),
         .testTarget(name: "PlexusKitTests", dependencies: ["PlexusKit"]),
         .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline"]),
+        .testTarget(name: "ClassifyPipelineTests", dependencies: ["ClassifyPipeline"]),
         // Read through #filePath by the k-means tests, not bundled.
         .testTarget(name: "ClusterPipelineTests", dependencies: ["ClusterPipeline"], exclude: ["Fixtures"]),
     ],

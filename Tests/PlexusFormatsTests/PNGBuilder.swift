@@ -25,8 +25,9 @@ enum PNGBuilder {
         for pass in interlaced ? adam7 : [(0, 0, 1, 1)] {
             let xs = Array(stride(from: pass.0, to: width, by: pass.2))
             for y in stride(from: pass.1, to: height, by: pass.3) where !xs.isEmpty {
-                let row = xs.flatMap { x in
-                    samples[(y * width + x) * color.samplesPerPixel ..< (y * width + x + 1) * color.samplesPerPixel]
+                let row: [Int] = xs.flatMap { (x: Int) -> ArraySlice<Int> in
+                    let start: Int = (y * width + x) * color.samplesPerPixel
+                    return samples[start ..< start + color.samplesPerPixel]
                 }
                 scanlines += [0] + pack(row, bitDepth: bitDepth)  // filter type 0: None
             }

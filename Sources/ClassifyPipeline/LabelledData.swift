@@ -1,0 +1,148 @@
+import Foundation
+import Plexus
+import PlexusFormats
+import PlexusKit
+import PlexusStore
+
+/// Images with known classes as one tensor, with the paths they came from.
+struct LabelledImages {
+    let paths: [String]
+    let labels: [Int]
+    /// [N, C, H, W].
+    let inputs: Tensor
+
+    var dataset: Dataset { Dataset(inputs: inputs, targets: .classes(labels)) }
+    var count: Int { labels.count }
+}
+
+/// The training folder (and test folder) read, split and stored: what every model of a `train` or `compare`
+/// invocation is trained and evaluated on.
+struct LabelledData {
+    let classes: [String]
+    let geometry: ImageGeometry
+    let train: LabelledImages
+    let validation: LabelledImages?
+    let test: LabelledImages?
+    let split: DataSplit
+    let validationFraction: Double
+    /// Files that did not decode and were skipped, in both folders.
+    let skipped: Int
+    /// Every file with its split (`train`, `val`, `test`, or `excluded` for training-folder copies of test files),
+    /// as `images` rows of the data set `name`.
+    let rows: [ImageRow]
+    let name: String
+    let source: String
+    /// Files per class in the training folder before the split (after `maxPerClass`).
+    let classCounts: [Int]
+
+    struct Options {
+        var directory: String
+        var testDirectory: String?
+        var validationFraction: Double
+        var imageSize: (width: Int, height: Int)?
+        var color: ColorMode?
+        var strict: Bool
+        var maxPerClass: Int?
+        var seed: UInt64
+    }
+
+    /// Reads both folders, checks them, splits the training folder (stratified, seeded, no content in two splits),
+    /// and builds the tensors. Nothing is written: `register` stores the data set when a run is about to start.
+    static func load(_ options: Options, log: (String) -> Void) throws -> LabelledData {
+        let start = Date()
+        let (classes, scan) = try ImageFolder.labelled(options.directory, strict: options.strict)
+        report(scan.skipped, in: options.directory, log: log)
+        log(String(format: "%@: %d images in %d classes (read in %.1f s)", options.directory, scan.files.count, classes.count,
+                   Date().timeIntervalSince(start)))
+        var files = scan.files
+        if let limit = options.maxPerClass { files = sample(files, perClass: limit, seed: options.seed) }
+        let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+
+        var testFiles: [ImageFile] = []
+        var skipped = scan.skipped.count
+        if let testDirectory = options.testDirectory {
+            let (testClasses, testScan) = try ImageFolder.labelled(testDirectory, strict: options.strict, minimumClasses: 1)
+            if let unknown = testClasses.first(where: { classIndex[$0] == nil }) {
+                throw ClassifyError("\(ImageFolder.join(testDirectory, unknown)): class '\(unknown)' is not one of the training classes "
+                                    + "(\(classes.joined(separator: ", ")))")
+            }
+            report(testScan.skipped, in: testDirectory, log: log)
+            log("\(testDirectory): \(testScan.files.count) test images")
+            testFiles = testScan.files
+            skipped += testScan.skipped.count
+        }
+
+        let geometry = ImageGeometry.infer(from: files, size: options.imageSize, color: options.color)
+        let hashes = files.map { SHA256.hex($0.bytes) }
+        let testHashes = testFiles.map { SHA256.hex($0.bytes) }
+        let labels = files.map { classIndex[$0.label!]! }
+        let split = DataSplit.stratified(labels: labels, hashes: hashes, testHashes: Set(testHashes),
+                                         fraction: options.validationFraction, seed: options.seed)
+
+        func rows(_ indices: [Int], _ name: String) -> [ImageRow] {
+            indices.map { index in
+                let file = files[index]
+                return ImageRow(path: file.path, label: file.label, split: name, width: file.image.width, height: file.image.height,
+                                channels: file.image.channels, sha256: hashes[index], png: file.bytes)
+            }
+        }
+        let testRows = zip(testFiles, testHashes).map { file, hash in
+            ImageRow(path: file.path, label: file.label, split: "test", width: file.image.width, height: file.image.height,
+                     channels: file.image.channels, sha256: hash, png: file.bytes)
+        }
+        let source = "classify train \(options.directory)" + (options.testDirectory.map { " --test \($0)" } ?? "")
+            + String(format: " (validation %.3g stratified, seed %llu%@)", options.validationFraction, options.seed,
+                     options.maxPerClass.map { ", at most \($0) per class" } ?? "")
+
+        func images(_ indices: [Int]) -> LabelledImages {
+            LabelledImages(paths: indices.map { files[$0].path }, labels: indices.map { labels[$0] },
+                           inputs: geometry.tensor(indices.map { files[$0].image }))
+        }
+        let test = testFiles.isEmpty ? nil : LabelledImages(paths: testFiles.map(\.path), labels: testFiles.map { classIndex[$0.label!]! },
+                                                            inputs: geometry.tensor(testFiles.map(\.image)))
+        return LabelledData(classes: classes, geometry: geometry, train: images(split.train),
+                            validation: split.validation.isEmpty ? nil : images(split.validation), test: test, split: split,
+                            validationFraction: options.validationFraction, skipped: skipped,
+                            rows: rows(split.train, "train") + rows(split.validation, "val") + rows(split.leftOutAsInTest, "excluded") + testRows,
+                            name: options.directory + (options.testDirectory.map { " + " + $0 } ?? ""), source: source,
+                            classCounts: classes.indices.map { index in labels.filter { $0 == index }.count })
+    }
+
+    /// At most `limit` files of each class, a seeded random pick, in their original order.
+    private static func sample(_ files: [ImageFile], perClass limit: Int, seed: UInt64) -> [ImageFile] {
+        var rng = RandomGenerator(seed: seed)
+        let order = rng.permutation(files.count)
+        var taken: [String: Int] = [:]
+        var keep = Set<Int>()
+        for index in order where taken[files[index].label!, default: 0] < limit {
+            taken[files[index].label!, default: 0] += 1
+            keep.insert(index)
+        }
+        return files.indices.filter(keep.contains).map { files[$0] }
+    }
+
+    private static func report(_ skipped: [FormatError], in directory: String, log: (String) -> Void) {
+        for error in skipped { log("skipped \(error.description)") }
+        if !skipped.isEmpty { log("\(directory): \(ImageFolder.filesCount(skipped.count)) skipped (not valid PNGs; --strict makes this an error)") }
+    }
+
+    /// Stores the data set and its images, or finds it stored by an earlier run with the same files and split.
+    func register(in store: Store) throws -> Int64 {
+        try store.registerImageDataset(name: name, source: source, rows: rows)
+    }
+
+    /// Contents (SHA-256) found in more than one split of the stored data set, counted by the splits they are in
+    /// (`"train and val"`): empty when the split holds. Read back from `images` with a query a user can run too; it
+    /// groups by hash (one sort), not a self-join, which would compare every pair of the 70,000 rows.
+    static func crossSplitDuplicates(datasetID: Int64, in store: Store) throws -> [(splits: String, shared: Int)] {
+        try store.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT splits, count(*) AS shared FROM (
+                    SELECT group_concat(split, ' and ') AS splits FROM (
+                        SELECT DISTINCT sha256, split FROM images WHERE dataset_id = ? AND split <> 'excluded' ORDER BY sha256, split)
+                    GROUP BY sha256 HAVING count(*) > 1)
+                GROUP BY splits ORDER BY splits
+                """, arguments: [datasetID]).map { ($0["splits"], $0["shared"]) }
+        }
+    }
+}

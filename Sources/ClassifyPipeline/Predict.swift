@@ -1,0 +1,130 @@
+import Foundation
+import Plexus
+import PlexusFormats
+import PlexusKit
+import PlexusStore
+
+/// `classify predict --run ID PATH…`.
+public struct PredictOptions {
+    public var runID: Int64
+    /// Files, or folders searched recursively.
+    public var paths: [String]
+    /// Also write the predictions here as CSV.
+    public var csvPath: String?
+    public var strict = false
+    public var log: (String) -> Void = { _ in }
+
+    public init(runID: Int64, paths: [String]) {
+        self.runID = runID
+        self.paths = paths
+    }
+}
+
+public struct PredictReport {
+    /// The `classify-predict` run that recorded the predictions.
+    public let runID: Int64
+    public let model: TrainedClassifier
+    public let predictions: [Prediction]
+    /// Evaluation over the files whose folder is named after a class, when there are any.
+    public let labelled: ClassificationReport?
+    public let skipped: Int
+}
+
+/// `classify evaluate --run ID DIR`.
+public struct EvaluateOptions {
+    public var runID: Int64
+    /// A folder of class subfolders, as for training; it may hold a subset of the model's classes.
+    public var directory: String
+    public var strict = false
+    public var outputDirectory: String?
+    public var log: (String) -> Void = { _ in }
+
+    public init(runID: Int64, directory: String) {
+        self.runID = runID
+        self.directory = directory
+    }
+}
+
+public struct EvaluateReport {
+    /// The `classify-evaluate` run that recorded the evaluation.
+    public let runID: Int64
+    public let model: TrainedClassifier
+    public let report: ClassificationReport
+    public let inferenceImagesPerSecond: Double
+    public let skipped: Int
+    public let artifacts: [String]
+}
+
+extension ClassifyPipeline {
+    /// Classifies files with a stored model and records them as a `classify-predict` run: the files in `images`,
+    /// one `predictions` row each, and the confusion matrix of the files whose folder names their class.
+    public static func predict(store: Store, options: PredictOptions) throws -> PredictReport {
+        let classifier = try TrainedClassifier.load(runID: options.runID, from: store)
+        let scan = try ImageFolder.unlabelled(options.paths, classes: classifier.classes, strict: options.strict)
+        for error in scan.skipped { options.log("skipped \(error.description)") }
+        let datasetID = try store.registerImageDataset(name: "predict: " + options.paths.joined(separator: " "),
+                                                       source: "classify predict --run \(options.runID)",
+                                                       rows: scan.files.map { $0.row(split: "predict") })
+        let config = configJSON(["model_run": options.runID, "weights": classifier.weights, "paths": options.paths,
+                                 "csv": options.csvPath ?? "", "skipped": scan.skipped.count])
+        let seed = try store.run(id: options.runID)!.seed
+        return try store.withRun(pipeline: "classify-predict", datasetID: datasetID, config: config, seed: seed) { runID in
+            let probabilities = ClassProbabilities(model: classifier.model, inputs: classifier.geometry.tensor(scan.files.map(\.image)),
+                                                   classes: classifier.classes)
+            let predictions = probabilities.predictions(paths: scan.files.map(\.path), labels: scan.files.map(\.label))
+            let index = Dictionary(uniqueKeysWithValues: classifier.classes.enumerated().map { ($1, $0) })
+            let known = scan.files.indices.filter { scan.files[$0].label != nil }
+            let labelled = known.isEmpty ? nil : ClassificationReport(
+                classes: classifier.classes, actual: known.map { index[scan.files[$0].label!]! },
+                ranked: known.map { probabilities.ranked($0, k: min(5, classifier.classes.count)) })
+            try ClassifyTables.record(predictions, confusion: labelled, runID: runID, in: store)
+            if let labelled { try store.recordMetrics(runID: runID, split: "labelled", labelled.metrics) }
+            if let csvPath = options.csvPath {
+                let rows = predictions.map { [$0.path, $0.label ?? "", $0.predicted, String(format: "%.4f", $0.confidence), $0.topKJSON] }
+                let text = CSV.write(header: ["path", "label", "predicted", "confidence", "top_k"], rows: rows)
+                do { try text.write(toFile: csvPath, atomically: true, encoding: .utf8) } catch {
+                    throw ClassifyError("\(csvPath): cannot write the predictions (\(error.localizedDescription))")
+                }
+            }
+            return PredictReport(runID: runID, model: classifier, predictions: predictions, labelled: labelled, skipped: scan.skipped.count)
+        }
+    }
+
+    /// Evaluates a stored model on a labelled folder and records it as a `classify-evaluate` run: metrics (split
+    /// `test`), predictions, the confusion matrix, and the confusion and misclassified plots in its folder.
+    public static func evaluate(store: Store, options: EvaluateOptions) throws -> EvaluateReport {
+        let classifier = try TrainedClassifier.load(runID: options.runID, from: store)
+        let (folderClasses, scan) = try ImageFolder.labelled(options.directory, strict: options.strict, minimumClasses: 1)
+        let index = Dictionary(uniqueKeysWithValues: classifier.classes.enumerated().map { ($1, $0) })
+        if let unknown = folderClasses.first(where: { index[$0] == nil }) {
+            throw ClassifyError("\(ImageFolder.join(options.directory, unknown)): class '\(unknown)' is not one the model of run \(options.runID) "
+                                + "knows (\(classifier.classes.joined(separator: ", ")))")
+        }
+        for error in scan.skipped { options.log("skipped \(error.description)") }
+        let datasetID = try store.registerImageDataset(name: options.directory, source: "classify evaluate --run \(options.runID)",
+                                                       rows: scan.files.map { $0.row(split: "test") })
+        let config = configJSON(["model_run": options.runID, "weights": classifier.weights, "directory": options.directory,
+                                 "skipped": scan.skipped.count])
+        let seed = try store.run(id: options.runID)!.seed
+        return try store.withRun(pipeline: "classify-evaluate", datasetID: datasetID, config: config, seed: seed) { runID in
+            let images = LabelledImages(paths: scan.files.map(\.path), labels: scan.files.map { index[$0.label!]! },
+                                        inputs: classifier.geometry.tensor(scan.files.map(\.image)))
+            let start = Date()
+            let probabilities = ClassProbabilities(model: classifier.model, inputs: images.inputs, classes: classifier.classes)
+            let rate = Double(images.count) / max(Date().timeIntervalSince(start), 1e-9)
+            let report = ClassificationReport(probabilities, labels: images.labels)
+            var metrics = report.metrics
+            metrics["log_loss"] = logLoss(probabilities, labels: images.labels)
+            metrics["inference_images_per_second"] = rate
+            try store.recordMetrics(runID: runID, split: "test", metrics)
+            try ClassifyTables.record(probabilities.predictions(paths: images.paths, labels: images.labels.map { classifier.classes[$0] }),
+                                      confusion: report, runID: runID, in: store)
+            let artifacts = try Artifacts.write(
+                to: options.outputDirectory ?? "runs/\(runID)", weights: nil, history: nil, report: report,
+                mistakes: Artifacts.mistakes(images, probabilities: probabilities, geometry: classifier.geometry),
+                geometry: classifier.geometry, title: "Run \(runID) (model of run \(options.runID)), \(options.directory)")
+            return EvaluateReport(runID: runID, model: classifier, report: report, inferenceImagesPerSecond: rate,
+                                  skipped: scan.skipped.count, artifacts: artifacts)
+        }
+    }
+}

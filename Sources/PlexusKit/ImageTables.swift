@@ -1,0 +1,106 @@
+import Foundation
+import PlexusFormats
+import PlexusStore
+
+/// The `images` table that the image pipelines (`classify`, `anomaly`) share: every image of a data set with its
+/// label, split, size, content hash and the PNG bytes themselves, so a run can be reproduced from the database alone
+/// and a query can show that no image (same `sha256`) sits in two splits.
+///
+/// `CREATE TABLE IF NOT EXISTS` because the migration is registered by each image pipeline under the same identifier;
+/// whichever opens a database first creates the table.
+public let imagesMigration = StoreMigration("v1-images", sql: """
+    CREATE TABLE IF NOT EXISTS images(
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+        path TEXT NOT NULL,
+        label TEXT,
+        split TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        channels INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        png BLOB NOT NULL,
+        PRIMARY KEY(dataset_id, path)
+    )
+    """)
+
+/// One row of `images`. `width`, `height` and `channels` are the file's own (before any resizing or colour
+/// conversion a pipeline applies); `label` is nil for unlabelled images.
+public struct ImageRow: Equatable, Sendable {
+    public var path: String
+    public var label: String?
+    public var split: String
+    public var width: Int
+    public var height: Int
+    public var channels: Int
+    public var sha256: String
+    public var png: [UInt8]
+
+    public init(path: String, label: String?, split: String, width: Int, height: Int, channels: Int, sha256: String, png: [UInt8]) {
+        self.path = path
+        self.label = label
+        self.split = split
+        self.width = width
+        self.height = height
+        self.channels = channels
+        self.sha256 = sha256
+        self.png = png
+    }
+
+    /// A row for PNG `bytes` already decoded as `image`; the hash is computed here.
+    public init(path: String, label: String?, split: String, png bytes: [UInt8], decoded image: PNGImage) {
+        self.init(path: path, label: label, split: split, width: image.width, height: image.height, channels: image.channels,
+                  sha256: SHA256.hex(bytes), png: bytes)
+    }
+
+    /// A content hash of a whole data set: every row's path, label, split and image hash. The same files in the same
+    /// splits give the same hash, so `registerImageDataset` finds the existing `datasets` row; moving one image to
+    /// another split makes it a different data set.
+    public static func fingerprint(_ rows: [ImageRow]) -> String {
+        let lines = rows.map { "\($0.path)\t\($0.label ?? "")\t\($0.split)\t\($0.sha256)\n" }.sorted()
+        return SHA256.hex(Array(lines.joined().utf8))
+    }
+}
+
+extension Store {
+    /// Registers an image data set (kind `images`) and stores its rows. Registering the same rows again returns the
+    /// existing id and writes nothing; both steps are idempotent, so a call that failed between them (the `datasets`
+    /// row written, the images not) is completed by the next call with the same rows.
+    public func registerImageDataset(name: String, source: String, rows: [ImageRow]) throws -> Int64 {
+        let id = try registerDataset(name: name, kind: "images", source: source, sha256: ImageRow.fingerprint(rows), items: rows.count)
+        try insertImages(datasetID: id, rows)
+        return id
+    }
+
+    /// Inserts rows of data set `datasetID` in one transaction; rows already there (same data set and path) are
+    /// kept as they are.
+    public func insertImages(datasetID: Int64, _ rows: [ImageRow]) throws {
+        try write { db in
+            let stored = try Int.fetchOne(db, sql: "SELECT count(*) FROM images WHERE dataset_id = ?", arguments: [datasetID]) ?? 0
+            guard stored < rows.count else { return }
+            let statement = try db.makeStatement(sql: """
+                INSERT OR IGNORE INTO images (dataset_id, path, label, split, width, height, channels, sha256, png)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for row in rows {
+                try statement.execute(arguments: [datasetID, row.path, row.label, row.split, row.width, row.height, row.channels,
+                                                  row.sha256, Data(row.png)])
+            }
+        }
+    }
+
+    /// The rows of data set `datasetID` (of one split when `split` is given), ordered by path.
+    public func images(datasetID: Int64, split: String? = nil) throws -> [ImageRow] {
+        try read { db in
+            var sql = "SELECT path, label, split, width, height, channels, sha256, png FROM images WHERE dataset_id = ?"
+            var arguments: StatementArguments = [datasetID]
+            if let split {
+                sql += " AND split = ?"
+                arguments += [split]
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY path", arguments: arguments).map { row in
+                ImageRow(path: row["path"], label: row["label"], split: row["split"], width: row["width"], height: row["height"],
+                         channels: row["channels"], sha256: row["sha256"], png: [UInt8](row["png"] as Data))
+            }
+        }
+    }
+}

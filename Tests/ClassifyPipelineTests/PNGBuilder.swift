@@ -1,0 +1,1 @@
+../PlexusFormatsTests/PNGBuilder.swift
