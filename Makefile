@@ -27,6 +27,7 @@ demo: build
 	sh data/forecast/build.sh && $(RELEASE_BIN)/forecast data/generated/forecast/sp500.csv --epochs 3
 	sh data/cluster/build.sh && $(RELEASE_BIN)/cluster data/generated/cluster/cdnow_events.csv
 	sh data/classify/build.sh && $(RELEASE_BIN)/classify train data/generated/classify/fashion-mnist/train --test data/generated/classify/fashion-mnist/test --epochs 1 --max-per-class 1000
+	sh data/anomaly/build.sh $(RELEASE_BIN)/anomaly && $(RELEASE_BIN)/anomaly train data/generated/anomaly/train --val-dir data/generated/anomaly/val && $(RELEASE_BIN)/anomaly score --run last data/generated/anomaly/test --quiet
 	@echo
 	sqlite3 $${PLEXUS_DB:-plexus.db} 'select id, pipeline, status from runs order by id desc limit 5'
 

@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "forecast", targets: ["forecast"]),
         .executable(name: "classify", targets: ["classify"]),
         .executable(name: "cluster", targets: ["cluster"]),
+        .executable(name: "anomaly", targets: ["anomaly"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -50,8 +51,10 @@ let package = Package(
         .target(name: "ForecastPipeline", dependencies: ["PlexusKit"]),
         .target(name: "ClassifyPipeline", dependencies: ["PlexusKit"]),
         .target(name: "ClusterPipeline", dependencies: ["PlexusKit"]),
+        .target(name: "AnomalyPipeline", dependencies: ["PlexusKit"]),
         .executableTarget(name: "forecast", dependencies: ["ForecastPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "classify", dependencies: ["ClassifyPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "anomaly", dependencies: ["AnomalyPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "cluster", dependencies: ["ClusterPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "PlexusTests", dependencies: ["Plexus"], resources: [.copy("Fixtures")]),
@@ -60,6 +63,7 @@ let package = Package(
         .testTarget(name: "PlexusKitTests", dependencies: ["PlexusKit"]),
         .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline"]),
         .testTarget(name: "ClassifyPipelineTests", dependencies: ["ClassifyPipeline"]),
+        .testTarget(name: "AnomalyPipelineTests", dependencies: ["AnomalyPipeline"]),
         // Read through #filePath by the k-means tests, not bundled.
         .testTarget(name: "ClusterPipelineTests", dependencies: ["ClusterPipeline"], exclude: ["Fixtures"]),
     ],

@@ -29,13 +29,11 @@ extension ModelBuilder {
             let dilation = try size(spec, "dilation", default: 1)
             let padding = try convolutionPadding(spec)
             if padding == .same && stride != 1 { throw spec.error("padding 'same' needs stride 1, found stride \(stride)") }
-            let config = Conv2DConfig(inputChannels: channels, outputChannels: try spec.positive("filters"), kernelSize: kernel,
-                                      stride: stride, padding: padding, dilation: dilation, groups: try groups(spec, channels),
+            let filters = try spec.positive("filters")
+            let config = Conv2DConfig(inputChannels: channels, outputChannels: filters, kernelSize: kernel,
+                                      stride: stride, padding: padding, dilation: dilation, groups: try groups(spec, channels, filters),
                                       bias: try spec.bool("bias", default: true), initializer: try initializer(spec),
                                       activation: try activation(spec))
-            guard config.outputChannels % config.groups == 0 else {
-                throw spec.error("key 'filters' (\(config.outputChannels)) must be a multiple of 'groups' (\(config.groups))")
-            }
             let (before, after) = padding.resolved(kernel: kernel, dilation: dilation)
             let window = Window2D(kernel: kernel, stride: stride, dilation: dilation, paddingBefore: before, paddingAfter: after)
             let output = try outputSize(spec, window, input, transposed: false)
@@ -49,14 +47,12 @@ extension ModelBuilder {
             guard (extra.height < stride.height || extra.height < dilation.height) && (extra.width < stride.width || extra.width < dilation.width) else {
                 throw spec.error("key 'output_padding' (\(extra)) must be smaller than the stride (\(stride)) or the dilation (\(dilation))")
             }
-            let config = ConvTranspose2DConfig(inputChannels: channels, outputChannels: try spec.positive("filters"),
+            let filters = try spec.positive("filters")
+            let config = ConvTranspose2DConfig(inputChannels: channels, outputChannels: filters,
                                                kernelSize: try size(spec, "kernel_size"), stride: stride, padding: padding,
-                                               outputPadding: extra, dilation: dilation, groups: try groups(spec, channels),
+                                               outputPadding: extra, dilation: dilation, groups: try groups(spec, channels, filters),
                                                bias: try spec.bool("bias", default: true), initializer: try initializer(spec),
                                                activation: try activation(spec))
-            guard config.outputChannels % config.groups == 0 else {
-                throw spec.error("key 'filters' (\(config.outputChannels)) must be a multiple of 'groups' (\(config.groups))")
-            }
             let window = Window2D.transposed(kernel: config.kernelSize, stride: stride, padding: padding, outputPadding: extra, dilation: dilation)
             let output = try outputSize(spec, window, input, transposed: true)
             return (ConvTranspose2D(config, rng: &rng), [config.outputChannels, output.height, output.width])
@@ -109,10 +105,11 @@ extension ModelBuilder {
         }
     }
 
-    private static func groups(_ spec: LayerSpec, _ channels: Int) throws -> Int {
+    /// `groups`, which must divide both channel counts.
+    private static func groups(_ spec: LayerSpec, _ inputChannels: Int, _ filters: Int) throws -> Int {
         let groups = try spec.int("groups", default: 1)
-        guard groups > 0 && channels % groups == 0 else {
-            throw spec.error("key 'groups' must be a positive divisor of the \(channels) input channels, found \(groups)")
+        guard groups > 0 && inputChannels % groups == 0 && filters % groups == 0 else {
+            throw spec.error("key 'groups' must divide the \(inputChannels) input channels and the \(filters) filters, found \(groups)")
         }
         return groups
     }

@@ -1,12 +1,11 @@
 import Plexus
-import Foundation // SCRATCH
 
 /// Keras's mnist_convnet on 28×28×1 images: conv 3×3 (32) + ReLU, max pool 2, conv 3×3 (64) + ReLU, max pool 2,
 /// flatten, dropout 0.5, Linear(1600 → 10); Adam 1e-3, cross-entropy, batches of 128 over 60,000 random images
 /// (made before timing). Then inference images/s in evaluation mode without gradients. As in Keras
 /// (`Conv2D(32, kernel_size=(3, 3), activation="relu")`) the ReLU is the convolution's own, fused into its kernel.
 func benchConvNet() -> Measurement {
-    let samples = Int(ProcessInfo.processInfo.environment["SCRATCH_SAMPLES"] ?? "") ?? 60_000, batchSize = 128 // SCRATCH
+    let samples = 60_000, batchSize = 128
     var rng = RandomGenerator(seed: 0)
     let model = Sequential([
         Conv2D(Conv2DConfig(inputChannels: 1, outputChannels: 32, kernelSize: 3, activation: .relu), rng: &rng),

@@ -118,14 +118,14 @@ final class RecurrentTests: XCTestCase {
         let x = Tensor.uniform([64, 8, 1], low: -1, high: 1, using: &rng)
         let target = x.slice(axis: 1, start: 0, end: 1).reshape([64, 1])
         let model = Sequential([LSTM(RecurrentConfig(inputSize: 1, hiddenSize: 16), rng: &rng), Linear(inputSize: 16, outputSize: 1, rng: &rng)])
-        let optimizer = Adam(parameters: model.parameters(), learningRate: 0.02)
-        let initial = Autograd.withoutGradient { Loss.mse(model(x), target).item }
-        for _ in 0..<150 {
+        let optimizer = Adam(parameters: model.parameters(), learningRate: 0.03)
+        for _ in 0..<80 {
             optimizer.zeroGrad()
             Loss.mse(model(x), target).backward()
             Autograd.withoutGradient { optimizer.step() }
         }
         let final = Autograd.withoutGradient { Loss.mse(model(x), target).item }
-        XCTAssertLessThan(final, initial / 20, "loss \(initial) → \(final)")
+        // Predicting the mean scores about 1/3 (the variance of U(-1, 1)); only a memory gets far below.
+        XCTAssertLessThan(final, 0.1)
     }
 }

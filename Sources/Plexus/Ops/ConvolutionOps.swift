@@ -118,9 +118,9 @@ public struct ConvolutionGeometry: Hashable, Sendable {
     public let groups: Int
     /// PyTorch's `ConvTranspose2d`: the adjoint of a convolution whose input has this one's output shape.
     public let transposed: Bool
-    public let hasBias: Bool
-    /// ReLU applied to the output inside the convolution kernel, saving a pass over the output.
-    public let fusedReLU: Bool
+    public internal(set) var hasBias: Bool
+    /// ReLU applied to the output by the convolution kernel, saving a pass over the output.
+    public internal(set) var fusedReLU: Bool
 
     /// PyTorch's weight shape: (C_out, C_in/groups, kh, kw), or (C_in, C_out/groups, kh, kw) when transposed.
     public var weightShape: [Int] {
@@ -172,7 +172,7 @@ extension Tensor {
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Padding2D = 0,
                        dilation: Size2D = 1, groups: Int = 1, relu: Bool = false) -> Tensor {
         precondition(padding != .same || stride == 1, "padding 'same' needs stride 1, got stride \(stride) (as PyTorch)")
-        let kernel = Size2D(weight.shape.count == 4 ? weight.shape[2] : 0, weight.shape.count == 4 ? weight.shape[3] : 0)
+        let kernel = weight.kernelSize
         let (before, after) = padding.resolved(kernel: kernel, dilation: dilation)
         let window = Window2D(kernel: kernel, stride: stride, dilation: dilation, paddingBefore: before, paddingAfter: after)
         return convolution(weight: weight, bias: bias, window: window, groups: groups, transposed: false, relu: relu)
@@ -194,15 +194,19 @@ extension Tensor {
                      && (outputPadding.height < stride.height || outputPadding.height < dilation.height)
                      && (outputPadding.width < stride.width || outputPadding.width < dilation.width),
                      "output padding \(outputPadding) must be smaller than the stride \(stride) or the dilation \(dilation) (as PyTorch)")
-        let kernel = Size2D(weight.shape.count == 4 ? weight.shape[2] : 0, weight.shape.count == 4 ? weight.shape[3] : 0)
-        let window = Window2D.transposed(kernel: kernel, stride: stride, padding: padding, outputPadding: outputPadding, dilation: dilation)
+        let window = Window2D.transposed(kernel: weight.kernelSize, stride: stride, padding: padding, outputPadding: outputPadding, dilation: dilation)
         return convolution(weight: weight, bias: bias, window: window, groups: groups, transposed: true, relu: relu)
+    }
+
+    /// The (kh, kw) of a 4-D convolution weight.
+    private var kernelSize: Size2D {
+        precondition(rank == 4, "a convolution weight has 4 axes (out or in, in or out per group, kh, kw), got shape \(shape)")
+        return Size2D(shape[2], shape[3])
     }
 
     private func convolution(weight: Tensor, bias: Tensor?, window: Window2D, groups: Int, transposed: Bool, relu: Bool) -> Tensor {
         let geometry = ConvolutionGeometry(input: shape, weight: weight.shape, window: window, groups: groups,
                                            transposed: transposed, hasBias: bias != nil, fusedReLU: relu)
-        precondition(weight.shape == geometry.weightShape, "convolution weight has shape \(weight.shape), expected \(geometry.weightShape)")
         precondition(bias == nil || bias!.shape == [geometry.output[1]], "convolution bias has shape \(bias!.shape), expected [\(geometry.output[1])]")
         let inputs = [self, weight] + (bias.map { [$0] } ?? [])
         let out = backend.convolution(storage, weight: weight.storage, bias: bias?.storage, geometry, training: Tensor.willRecord(inputs))

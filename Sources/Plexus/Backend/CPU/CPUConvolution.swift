@@ -6,13 +6,27 @@ import CDNNL
 /// Callers hold plain NCHW tensors and PyTorch-layout weights, but oneDNN's fast convolution kernels want
 /// channels in blocks of 16 (`nChw16c`). Each primitive is created with `dnnl_format_tag_any`, so oneDNN picks its
 /// best layout per argument; where that is not the caller's, a cached reorder primitive copies the buffer into a
-/// scratch buffer of that layout before the run, or back out of it after. Measured on the benchmark convnet this is
-/// about twice as fast as forcing plain layouts, which selects the im2col + GEMM kernels.
+/// scratch buffer of that layout before the run, or back out of it after. Measured on the benchmark convnet, this is
+/// three to seven times as fast per convolution as forcing plain layouts, which selects oneDNN's im2col + GEMM kernels.
+///
+/// A fused ReLU is a post-op of the convolution kernel, and its derivative masks the output's gradient before the
+/// backward kernels run; the mask reads the output, which the backward pass gets anyway.
 extension CPUBackend {
     public func convolution(_ x: Storage, weight: Storage, bias: Storage?, _ geometry: ConvolutionGeometry, training: Bool) -> Storage {
         let out = allocate(geometry.output.reduce(1, *))
-        ConvolutionPrimitive(geometry, training ? .training : .inference, backend: self)
-            .execute([x, weight] + (bias.map { [$0] } ?? []) + [out])
+        let pass: ConvolutionPrimitive.Pass = training ? .training : .inference
+        guard geometry.transposed && (geometry.hasBias || geometry.fusedReLU) else {
+            ConvolutionPrimitive(geometry, pass, backend: self).execute([x, weight] + (bias.map { [$0] } ?? []) + [out])
+            return out
+        }
+        // oneDNN 2.6's deconvolution adds its bias and applies post-ops in a reference loop (measured 3 and 30 times
+        // the time of the deconvolution itself), so the transposed convolution runs bare and a binary primitive
+        // adds the bias and applies the ReLU in one pass.
+        var bare = geometry
+        bare.hasBias = false
+        bare.fusedReLU = false
+        ConvolutionPrimitive(bare, pass, backend: self).execute([x, weight, out])
+        OneDNN.shared.addChannelBias(out, bias, shape: geometry.output, relu: geometry.fusedReLU)
         return out
     }
 
@@ -27,16 +41,18 @@ extension CPUBackend {
                                           count: gradient.count)
             gradient = masked
         }
+        // Both backward kernels read the gradient, usually in the same blocked layout: convert it once.
+        var conversions: [ConvolutionPrimitive.Conversion] = []
         var inputResult: Storage?
         if inputGradient {
             inputResult = allocate(geometry.input.reduce(1, *))
-            ConvolutionPrimitive(geometry, .backwardData, backend: self).execute([gradient, weight, inputResult!])
+            ConvolutionPrimitive(geometry, .backwardData, backend: self).execute([gradient, weight, inputResult!], reusing: &conversions)
         }
         guard parameterGradients else { return (inputResult, nil, nil) }
         let weightResult = allocate(geometry.weightShape.reduce(1, *))
         let biasResult = geometry.hasBias ? allocate(geometry.output[1]) : nil
         ConvolutionPrimitive(geometry, .backwardWeights, backend: self)
-            .execute([input, gradient, weightResult] + (biasResult.map { [$0] } ?? []))
+            .execute([input, gradient, weightResult] + (biasResult.map { [$0] } ?? []), reusing: &conversions)
         return (inputResult, weightResult, biasResult)
     }
 }
@@ -104,14 +120,29 @@ private struct ConvolutionPrimitive {
         }
     }
 
-    /// Runs the primitive on the caller's buffers, one per argument in the order of `arguments`.
-    func execute(_ buffers: [Storage]) {
+    /// A caller's input buffer copied into a primitive's layout, for a later primitive that reads it in that layout.
+    struct Conversion {
+        let source: Storage
+        let layout: dnnl_memory_desc_t
+        let converted: Storage
+    }
+
+    /// Runs the primitive on the caller's buffers, one per argument in the order of `arguments`. Inputs found in
+    /// `conversions` are not converted again, and those converted here are added to it.
+    func execute(_ buffers: [Storage], reusing conversions: inout [Conversion]) {
         var bound = buffers.map { $0.pointer }
         var scratches: [Storage] = []  // alive until the primitive has run
         var written: [(reorder: CachedPrimitive, from: Storage, to: Storage)] = []
         for (index, argument) in arguments.enumerated() {
             var plain = argument.plain, chosen = primitive.arguments[index].layout
             if dnnl_memory_desc_equal(&plain, &chosen) != 0 { continue }
+            if !argument.isOutput, let done = conversions.first(where: { conversion in
+                var layout = conversion.layout
+                return conversion.source === buffers[index] && dnnl_memory_desc_equal(&layout, &chosen) != 0
+            }) {
+                bound[index] = done.converted.pointer
+                continue
+            }
             let scratch = backend.allocate((dnnl_memory_desc_get_size(&chosen) + 3) / 4)
             scratches.append(scratch)
             let reorder = OneDNN.shared.cached(Key(geometry: geometry, pass: pass, reorderFor: argument.kind)) {
@@ -121,13 +152,20 @@ private struct ConvolutionPrimitive {
                 written.append((reorder, scratch, buffers[index]))
             } else {
                 reorder.execute([buffers[index].pointer, scratch.pointer])
+                conversions.append(Conversion(source: buffers[index], layout: chosen, converted: scratch))
             }
             bound[index] = scratch.pointer
         }
-        withExtendedLifetime(scratches) {
+        withExtendedLifetime((scratches, conversions)) {
             primitive.execute(bound)
             for (reorder, from, to) in written { reorder.execute([from.pointer, to.pointer]) }
         }
+    }
+
+    /// Runs the primitive on the caller's buffers, one per argument in the order of `arguments`.
+    func execute(_ buffers: [Storage]) {
+        var conversions: [Conversion] = []
+        execute(buffers, reusing: &conversions)
     }
 
     /// PyTorch's weight layout in oneDNN's terms (or `dnnl_format_tag_any` when `tag` is given). oneDNN orders
@@ -142,8 +180,8 @@ private struct ConvolutionPrimitive {
         return OneDNN.memoryDescriptor([g, outChannels / g, inChannels / g] + kernel, tag ?? (geometry.transposed ? dnnl_giohw : dnnl_goihw))
     }
 
-    /// The primitive descriptor of `pass`, every layout left to oneDNN. Backward passes are created with a
-    /// training forward descriptor as their hint, as oneDNN requires.
+    /// The primitive descriptor of `pass`, layouts left to oneDNN (inference: those of training). Backward passes are
+    /// created with a training forward descriptor as their hint, as oneDNN requires.
     private static func descriptor(_ geometry: ConvolutionGeometry, _ pass: Pass) -> dnnl_primitive_desc_t {
         let engine = OneDNN.shared.engine
         let window = geometry.window
@@ -165,6 +203,16 @@ private struct ConvolutionPrimitive {
             return descriptor!
         }
         let propagation = pass == .inference ? dnnl_forward_inference : dnnl_forward_training
+        if pass == .inference {
+            // Left free, oneDNN picks channels-last layouts for inference (its brgconv kernels); with the reorders
+            // from and to NCHW counted, that measured up to twice as slow here as the training kernel's blocked
+            // layouts. So inference asks for the layouts the training kernel chose.
+            let training = descriptor(geometry, .training)
+            source = dnnl_primitive_desc_query_md(training, dnnl_query_src_md, 0)!.pointee
+            weights = dnnl_primitive_desc_query_md(training, dnnl_query_weights_md, 0)!.pointee
+            destination = dnnl_primitive_desc_query_md(training, dnnl_query_dst_md, 0)!.pointee
+            dnnl_primitive_desc_destroy(training)
+        }
         OneDNN.check((transposed ? dnnl_dilated_deconvolution_forward_desc_init : dnnl_dilated_convolution_forward_desc_init)(
             &operation, propagation, algorithm, &source, &weights, &bias, &destination, strides, dilations, before, after),
                      "convolution desc \(geometry)")
@@ -186,9 +234,38 @@ private struct ConvolutionPrimitive {
     }
 }
 
+private struct ChannelBiasKey: Hashable {
+    let shape: [Int]
+    let relu: Bool
+}
+
 extension OneDNN {
+    /// `x[n, c, h, w] += bias[c]` on an NCHW buffer in place, then ReLU when `relu`, in one pass over `x`;
+    /// without a bias, the ReLU alone.
+    fileprivate func addChannelBias(_ x: Storage, _ bias: Storage?, shape: [Int], relu: Bool) {
+        guard let bias else {
+            eltwiseForward(dnnl_eltwise_relu, source: x.floats, destination: x.floats, count: x.count)
+            return
+        }
+        let primitive = cached(ChannelBiasKey(shape: shape, relu: relu)) {
+            var data = OneDNN.memoryDescriptor(shape, dnnl_nchw)                 // (N, C, H, W)
+            var channels = OneDNN.memoryDescriptor([1, shape[1], 1, 1], dnnl_nchw)  // broadcast over N, H, W
+            var operation = dnnl_binary_desc_t()
+            OneDNN.check(dnnl_binary_desc_init(&operation, dnnl_binary_add, &data, &channels, &data), "bias desc")
+            func create(_ attributes: dnnl_primitive_attr_t?) -> dnnl_primitive_desc_t {
+                var descriptor: dnnl_primitive_desc_t?
+                OneDNN.check(dnnl_primitive_desc_create(&descriptor, &operation, attributes, engine, nil), "bias pd")
+                return descriptor!
+            }
+            return makePrimitive(relu ? OneDNN.withReLUPostOp(create) : create(nil),
+                                 arguments: [(DNNL_ARG_SRC_0, dnnl_query_src_md, 0), (DNNL_ARG_SRC_1, dnnl_query_src_md, 1),
+                                             (DNNL_ARG_DST, dnnl_query_dst_md, 0)])
+        }
+        primitive.execute([x.pointer, bias.pointer, x.pointer])
+    }
+
     /// Runs `body` with primitive attributes that apply ReLU to the primitive's result (an eltwise post-op).
-    static func withReLUPostOp<T>(_ body: (dnnl_primitive_attr_t) -> T) -> T {
+    fileprivate static func withReLUPostOp<T>(_ body: (dnnl_primitive_attr_t) -> T) -> T {
         var attributes: dnnl_primitive_attr_t?, postOps: dnnl_post_ops_t?
         check(dnnl_primitive_attr_create(&attributes), "attributes")
         check(dnnl_post_ops_create(&postOps), "post-ops")
@@ -202,7 +279,7 @@ extension OneDNN {
     }
 
     /// A primitive copying a buffer of layout `from` into one of layout `to` (same dimensions).
-    static func reorder(from: dnnl_memory_desc_t, to: dnnl_memory_desc_t) -> CachedPrimitive {
+    fileprivate static func reorder(from: dnnl_memory_desc_t, to: dnnl_memory_desc_t) -> CachedPrimitive {
         var from = from, to = to
         var descriptor: dnnl_primitive_desc_t?
         let engine = shared.engine

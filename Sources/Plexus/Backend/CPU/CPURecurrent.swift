@@ -97,8 +97,11 @@ private struct OneDNNRecurrent {
     }
 
     /// A buffer big enough for argument `kind` in the layout the primitive picked.
-    func allocate(_ kind: Int32) -> Storage {
-        var layout = self.layout(kind)
+    func allocate(_ kind: Int32) -> Storage { allocate(layout: layout(kind)) }
+
+    /// A buffer for `layout`, which blocked or padded layouts make bigger than its element count.
+    private func allocate(layout: dnnl_memory_desc_t) -> Storage {
+        var layout = layout
         return backend.allocate((dnnl_memory_desc_get_size(&layout) + 3) / 4)
     }
 
@@ -180,7 +183,7 @@ private struct OneDNNRecurrent {
             OneDNN.check(dnnl_reorder_primitive_desc_create(&descriptor, &from, engine, &to, engine, nil), "recurrent weight reorder")
             return OneDNN.shared.makePrimitive(descriptor!, arguments: [(DNNL_ARG_FROM, dnnl_query_src_md, 0), (DNNL_ARG_TO, dnnl_query_dst_md, 0)])
         }
-        let out = backend.allocate((dnnl_memory_desc_get_size(&to) + 3) / 4)
+        let out = allocate(layout: to)
         reorder.execute([source.pointer, out.pointer])
         return out
     }

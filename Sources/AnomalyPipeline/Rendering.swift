@@ -1,0 +1,151 @@
+import Foundation
+import PlexusFormats
+
+/// The pictures a run writes: heat maps over scans, a grid of the most anomalous scans, the ROC curve.
+///
+/// Heat maps use one scale per method and run, never per image: a map value at the method's pixel threshold is
+/// drawn half-way up the colour scale, so a quiet scan looks quiet instead of having its noise stretched to full
+/// colour (anomalib #173).
+enum Rendering {
+    /// Inferno-like colour stops (dark purple → red → yellow).
+    static let stops: [(Float, Float, Float)] = [(0, 0, 0.02), (0.34, 0.06, 0.43), (0.74, 0.22, 0.33), (0.98, 0.56, 0.04), (0.99, 1, 0.64)]
+
+    static func color(_ value: Float) -> (Float, Float, Float) {
+        let position = min(max(value, 0), 1) * Float(stops.count - 1)
+        let index = min(Int(position), stops.count - 2), t = position - Float(index)
+        let (a, b) = (stops[index], stops[index + 1])
+        return (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t, a.2 + (b.2 - a.2) * t)
+    }
+
+    /// The scan in gray with the map in colour on top, more opaque where the map is higher; the true lesion's
+    /// outline, when known, in cyan.
+    static func overlay(scan: Plane, map: Plane, scale: Double, truth: Plane?) -> PNGImage {
+        var pixels = [Float](repeating: 0, count: scan.values.count * 3)
+        for index in scan.values.indices {
+            let value = Float(Double(map.values[index]) / scale)
+            let alpha = min(1, max(0, value * 1.6)) * 0.8
+            let (r, g, b) = color(value)
+            let gray = scan.values[index]
+            pixels[3 * index] = gray * (1 - alpha) + r * alpha
+            pixels[3 * index + 1] = gray * (1 - alpha) + g * alpha
+            pixels[3 * index + 2] = gray * (1 - alpha) + b * alpha
+        }
+        if let truth {
+            for index in outline(truth) { pixels.replaceSubrange(3 * index..<3 * index + 3, with: [0, 1, 1]) }
+        }
+        return PNGImage(width: scan.width, height: scan.height, channels: 3, pixels: pixels)
+    }
+
+    /// Pixels of a 0/1 mask that touch a pixel outside it.
+    static func outline(_ mask: Plane) -> [Int] {
+        mask.values.indices.filter { index in
+            guard mask.values[index] > 0.5 else { return false }
+            let (x, y) = (index % mask.width, index / mask.width)
+            return [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)].contains { neighbour in
+                neighbour.0 < 0 || neighbour.0 >= mask.width || neighbour.1 < 0 || neighbour.1 >= mask.height || mask[neighbour.0, neighbour.1] < 0.5
+            }
+        }
+    }
+
+    /// RGB images of one size side by side, `gap` black pixels apart.
+    static func strip(_ images: [PNGImage], gap: Int = 2) -> PNGImage {
+        let (width, height) = (images[0].width, images[0].height)
+        let total = images.count * width + (images.count - 1) * gap
+        var canvas = PNGImage(width: total, height: height, channels: 3, pixels: [Float](repeating: 0, count: total * height * 3))
+        for (position, image) in images.enumerated() { paste(image, into: &canvas, x: position * (width + gap), y: 0) }
+        return canvas
+    }
+
+    /// Tiles in rows of `columns`, each framed by its colour (red abnormal, green normal, gray unlabelled) and
+    /// captioned with its number, the image score.
+    static func grid(_ tiles: [(image: PNGImage, frame: (Float, Float, Float), caption: String)], columns: Int) -> PNGImage {
+        let border = 3
+        let cell = (width: tiles[0].image.width + 2 * border, height: tiles[0].image.height + 2 * border)
+        let rows = (tiles.count + columns - 1) / columns
+        let (width, height) = (min(columns, tiles.count) * cell.width, rows * cell.height)
+        var canvas = PNGImage(width: width, height: height, channels: 3, pixels: [Float](repeating: 1, count: width * height * 3))
+        for (position, tile) in tiles.enumerated() {
+            let (x, y) = ((position % columns) * cell.width, (position / columns) * cell.height)
+            fill(&canvas, x: x, y: y, width: cell.width, height: cell.height, color: tile.frame)
+            paste(tile.image, into: &canvas, x: x + border, y: y + border)
+            let captionWidth = tile.caption.count * 8 + 4
+            fill(&canvas, x: x + border, y: y + border, width: captionWidth, height: 14, color: (0, 0, 0))
+            draw(tile.caption, into: &canvas, x: x + border + 3, y: y + border + 2, scale: 2)
+        }
+        return canvas
+    }
+
+    static func paste(_ image: PNGImage, into canvas: inout PNGImage, x: Int, y: Int) {
+        for row in 0..<image.height {
+            for column in 0..<image.width {
+                let target = ((y + row) * canvas.width + x + column) * 3, source = (row * image.width + column) * image.channels
+                for channel in 0..<3 { canvas.pixels[target + channel] = image.pixels[source + min(channel, image.channels - 1)] }
+            }
+        }
+    }
+
+    /// Paints a rectangle, clipped to the canvas.
+    static func fill(_ canvas: inout PNGImage, x: Int, y: Int, width: Int, height: Int, color: (Float, Float, Float)) {
+        for row in max(0, y)..<max(max(0, y), min(canvas.height, y + height)) {
+            for column in max(0, x)..<max(max(0, x), min(canvas.width, x + width)) {
+                let index = (row * canvas.width + column) * 3
+                canvas.pixels.replaceSubrange(index..<index + 3, with: [color.0, color.1, color.2])
+            }
+        }
+    }
+
+    /// A 3×5 pixel font for digits, the point and the minus sign: enough to caption a tile with a score.
+    static let glyphs: [Character: [String]] = [
+        "0": ["111", "101", "101", "101", "111"], "1": ["010", "110", "010", "010", "111"], "2": ["111", "001", "111", "100", "111"],
+        "3": ["111", "001", "111", "001", "111"], "4": ["101", "101", "111", "001", "001"], "5": ["111", "100", "111", "001", "111"],
+        "6": ["111", "100", "111", "101", "111"], "7": ["111", "001", "001", "001", "001"], "8": ["111", "101", "111", "101", "111"],
+        "9": ["111", "101", "111", "001", "111"], ".": ["000", "000", "000", "000", "010"], "-": ["000", "000", "111", "000", "000"],
+    ]
+
+    /// Draws `text` in white; characters without a glyph are left blank.
+    static func draw(_ text: String, into canvas: inout PNGImage, x: Int, y: Int, scale: Int) {
+        for (position, character) in text.enumerated() {
+            guard let glyph = glyphs[character] else { continue }
+            for (row, line) in glyph.enumerated() {
+                for (column, bit) in line.enumerated() where bit == "1" {
+                    fill(&canvas, x: x + (position * 4 + column) * scale, y: y + row * scale, width: scale, height: scale, color: (1, 1, 1))
+                }
+            }
+        }
+    }
+
+    /// ROC curves of several methods as SVG, with the chance diagonal and each curve's AUROC in the legend.
+    static func rocSVG(_ curves: [(label: String, color: String, points: [(falsePositiveRate: Double, truePositiveRate: Double)], auroc: Double)],
+                       title: String) -> String {
+        let size = 440.0, margin = (left: 56.0, top: 36.0, right: 16.0, bottom: 46.0)
+        let plot = size - margin.left - margin.right
+        func x(_ value: Double) -> String { String(format: "%.1f", margin.left + value * plot) }
+        func y(_ value: Double) -> String { String(format: "%.1f", margin.top + (1 - value) * plot) }
+        var svg = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(size))\" height=\"\(Int(margin.top + plot + margin.bottom))\" font-family=\"sans-serif\" font-size=\"12\">",
+                   "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
+                   "<text x=\"\(Int(size / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">\(escape(title))</text>"]
+        for tick in stride(from: 0.0, through: 1.0, by: 0.2) {
+            svg.append("<line x1=\"\(x(tick))\" x2=\"\(x(tick))\" y1=\"\(y(0))\" y2=\"\(y(1))\" stroke=\"#eee\"/>")
+            svg.append("<line x1=\"\(x(0))\" x2=\"\(x(1))\" y1=\"\(y(tick))\" y2=\"\(y(tick))\" stroke=\"#eee\"/>")
+            svg.append("<text x=\"\(x(tick))\" y=\"\(String(format: "%.1f", margin.top + plot + 16))\" text-anchor=\"middle\">\(String(format: "%.1f", tick))</text>")
+            svg.append("<text x=\"\(String(format: "%.1f", margin.left - 6))\" y=\"\(y(tick))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(String(format: "%.1f", tick))</text>")
+        }
+        svg.append("<rect x=\"\(x(0))\" y=\"\(y(1))\" width=\"\(plot)\" height=\"\(plot)\" fill=\"none\" stroke=\"#444\"/>")
+        svg.append("<line x1=\"\(x(0))\" y1=\"\(y(0))\" x2=\"\(x(1))\" y2=\"\(y(1))\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>")
+        svg.append("<text x=\"\(x(0.5))\" y=\"\(String(format: "%.1f", margin.top + plot + 36))\" text-anchor=\"middle\">false positive rate (normal scans flagged)</text>")
+        svg.append("<text transform=\"translate(16 \(y(0.5))) rotate(-90)\" text-anchor=\"middle\">true positive rate (abnormal scans found)</text>")
+        for (index, curve) in curves.enumerated() {
+            let points = curve.points.map { "\(x($0.falsePositiveRate)),\(y($0.truePositiveRate))" }.joined(separator: " ")
+            svg.append("<polyline points=\"\(points)\" fill=\"none\" stroke=\"\(curve.color)\" stroke-width=\"2\"/>")
+            let row = 0.08 + 0.07 * Double(curves.count - 1 - index)
+            svg.append("<line x1=\"\(x(0.45))\" x2=\"\(x(0.52))\" y1=\"\(y(row))\" y2=\"\(y(row))\" stroke=\"\(curve.color)\" stroke-width=\"2\"/>")
+            svg.append("<text x=\"\(x(0.54))\" y=\"\(y(row))\" dominant-baseline=\"middle\">\(escape(curve.label)) (AUROC \(String(format: "%.3f", curve.auroc)))</text>")
+        }
+        svg.append("</svg>")
+        return svg.joined(separator: "\n") + "\n"
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+}

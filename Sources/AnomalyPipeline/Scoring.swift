@@ -1,0 +1,247 @@
+import Foundation
+import Plexus
+import PlexusFormats
+import PlexusKit
+import PlexusStore
+
+/// `anomaly score`: scores scans with a training run's autoencoder and baseline, against that run's thresholds.
+public enum AnomalyScoring {
+    public struct Options {
+        /// The training run whose model and thresholds to use.
+        public var modelRunID: Int64
+        /// PNG files and folders (flat, or `normal/`, `abnormal/`, `masks/`).
+        public var paths: [String]
+        /// Where artifacts go; nil means `runs/<score run id>/`.
+        public var outputDirectory: String?
+        /// How many of the highest-scoring scans the grid shows.
+        public var gridSize = 16
+
+        public init(modelRunID: Int64, paths: [String]) {
+            self.modelRunID = modelRunID
+            self.paths = paths
+        }
+    }
+
+    /// One method's verdict on one scan.
+    public struct Verdict: Sendable {
+        public let score: Double
+        public let calibrated: Double
+        public let isAnomaly: Bool
+
+        init(score: Double, calibration: Calibration) {
+            self.score = score
+            calibrated = calibration.calibrated(score)
+            isAnomaly = calibration.isAnomalous(score)
+        }
+    }
+
+    public struct ScanResult: Sendable {
+        public let path: String
+        public let label: String?
+        public let verdicts: [Method: Verdict]
+        /// The picture of the scan with both heat maps.
+        public let heatmapPath: String
+    }
+
+    public struct Report {
+        public let runID: Int64
+        public let modelRunID: Int64
+        public let results: [ScanResult]
+        public let thresholds: [Method: MethodThreshold]
+        /// Test metrics by `<method>.<metric>` name, as stored in `metrics`; empty without labels.
+        public let metrics: [String: Double]
+        public let hasLabels: Bool
+        public let hasMasks: Bool
+        public let seconds: Double
+        public let artifacts: [String]
+    }
+
+    /// What `score` needs from a training run's config.
+    struct TrainedConfig: Decodable {
+        let pipelineFile: String
+        let pipelineYaml: String
+        let scoring: ScoringSettings
+        let thresholds: [String: MethodThreshold]
+        let intensityRange: IntensityBaseline
+
+        enum CodingKeys: String, CodingKey {
+            case pipelineFile = "pipeline_file", pipelineYaml = "pipeline_yaml", scoring, thresholds, intensityRange = "intensity_range"
+        }
+    }
+
+    public static func run(store: Store, options: Options) throws -> Report {
+        let started = Date()
+        guard options.gridSize >= 1 else { throw AnomalyError("--grid must be at least 1, found \(options.gridSize)") }
+        let (trained, detector) = try loadDetector(store: store, runID: options.modelRunID)
+        var calibrations: [Method: Calibration] = [:], thresholds: [Method: MethodThreshold] = [:]
+        for method in Method.allCases {
+            let scores = try AnomalyTables.calibrationScores(runID: options.modelRunID, method: method, in: store)
+            guard let threshold = trained.thresholds[method.rawValue], !scores.isEmpty else {
+                throw AnomalyError("run \(options.modelRunID) has no held-out \(method) scores to calibrate against; train again")
+            }
+            calibrations[method] = Calibration(normalScores: scores, quantile: threshold.quantile)
+            thresholds[method] = threshold
+        }
+        let scans = try ImageFolder.scoringScans(options.paths, size: trained.scoring.imageSize)
+        let labelled = scans.allSatisfy { $0.label != nil }, masked = scans.allSatisfy { $0.truth != nil }
+
+        let datasetID = try store.registerImageDataset(name: options.paths.joined(separator: " "), source: "scans scored by anomaly score",
+                                                       rows: scans.map(\.row))
+        let config = configJSON([
+            "command": "score", "model_run": options.modelRunID, "paths": options.paths, "scoring": try jsonObject(trained.scoring),
+            "thresholds": try jsonObject(trained.thresholds), "labels": labelled, "masks": masked,
+        ])
+        return try store.withRun(pipeline: "anomaly-score", datasetID: datasetID, config: config, seed: 0) { runID in
+            let analyses = detector.analyse(scans)
+            let directory = options.outputDirectory ?? "runs/\(runID)"
+            try FileManager.default.createDirectory(atPath: directory + "/heatmaps", withIntermediateDirectories: true)
+
+            var results: [ScanResult] = []
+            for (analysis, name) in zip(analyses, heatmapNames(scans.map(\.path))) {
+                let path = directory + "/heatmaps/" + name
+                try PNG.write(Detector.panel(analysis, thresholds: thresholds), path: path)
+                let verdicts = Dictionary(uniqueKeysWithValues: Method.allCases.map { method in
+                    (method, Verdict(score: analysis.maps[method]!.score, calibration: calibrations[method]!))
+                })
+                results.append(ScanResult(path: analysis.scan.path, label: analysis.scan.label, verdicts: verdicts, heatmapPath: path))
+            }
+            let rows = try Detector.rows(analyses, thresholds: thresholds, calibrations: calibrations)
+            try store.write { db in try AnomalyTables.insert(rows, runID: runID, in: db) }
+
+            var artifacts = [directory + "/heatmaps/ (\(analyses.count) PNGs)"]
+            let gridPath = directory + "/most_anomalous.png"
+            try PNG.write(grid(analyses, thresholds: thresholds, count: options.gridSize), path: gridPath)
+            artifacts.append(gridPath)
+            let csvPath = directory + "/scores.csv"
+            try Data(csv(results).utf8).write(to: URL(fileURLWithPath: csvPath))
+            artifacts.append(csvPath)
+
+            var metrics: [String: Double] = [:]
+            if labelled {
+                metrics = evaluate(analyses, thresholds: thresholds, calibrations: calibrations, withMasks: masked)
+                try store.recordMetrics(runID: runID, split: "test", metrics)
+                let labels = analyses.map { $0.scan.label == "abnormal" }
+                if labels.contains(true) && labels.contains(false) {
+                    let curves = Method.allCases.map { method in
+                        let scores = analyses.map { $0.maps[method]!.score }
+                        return (label: method == .autoencoder ? "autoencoder" : "intensity threshold (baseline)",
+                                color: method == .autoencoder ? "#d62728" : "#1f77b4",
+                                points: DetectionMetrics.rocCurve(scores, labels), auroc: metrics["\(method).image_auroc"]!)
+                    }
+                    let rocPath = directory + "/roc.svg"
+                    try Data(Rendering.rocSVG(curves, title: "Image-level ROC, run \(runID) (\(analyses.count) scans)").utf8)
+                        .write(to: URL(fileURLWithPath: rocPath))
+                    artifacts.append(rocPath)
+                }
+            }
+            return Report(runID: runID, modelRunID: options.modelRunID, results: results, thresholds: thresholds, metrics: metrics,
+                          hasLabels: labelled, hasMasks: masked, seconds: Date().timeIntervalSince(started), artifacts: artifacts)
+        }
+    }
+
+    /// The run id `--run` names: a number, or `last` for the newest completed training run.
+    public static func runID(_ text: String, store: Store) throws -> Int64 {
+        if let id = Int64(text) { return id }
+        guard text == "last" else { throw AnomalyError("--run must be a run id or 'last', found '\(text)'") }
+        let id = try store.read { db in
+            try Int64.fetchOne(db, sql: "SELECT max(id) FROM runs WHERE pipeline = 'anomaly' AND status = 'completed'")
+        }
+        guard let id else { throw AnomalyError("--run last: \(store.path) has no completed 'anomaly train' run") }
+        return id
+    }
+
+    /// The training run's config and its detector with the trained weights.
+    static func loadDetector(store: Store, runID: Int64) throws -> (TrainedConfig, Detector) {
+        guard let run = try store.run(id: runID) else { throw AnomalyError("--run \(runID): no such run in \(store.path)") }
+        guard run.pipeline == "anomaly", run.status == .completed else {
+            throw AnomalyError("--run \(runID) is a \(run.status.rawValue) '\(run.pipeline)' run; give a completed 'anomaly train' run")
+        }
+        let trained: TrainedConfig
+        do {
+            trained = try JSONDecoder().decode(TrainedConfig.self, from: Data(run.config.utf8))
+        } catch {
+            throw AnomalyError("run \(runID)'s config lacks what scoring needs (\(error)); train again")
+        }
+        let pipeline = try PipelineSpec.parse(yaml: trained.pipelineYaml, file: "\(trained.pipelineFile) (as recorded in run \(runID))")
+        let model = try AutoencoderSpec.build(pipeline, imageSize: trained.scoring.imageSize, seed: run.seed)
+        let weights = try store.loadModel(runID: runID, name: "model")
+        try Checkpoint.load(weights.bytes, into: model, source: "model of run \(runID)")
+        return (trained, Detector(settings: trained.scoring, model: model, baseline: trained.intensityRange))
+    }
+
+    /// Image metrics for every labelled scan set and pixel metrics when every scan has a mask, for both methods.
+    static func evaluate(_ analyses: [Detector.Analysis], thresholds: [Method: MethodThreshold], calibrations: [Method: Calibration],
+                         withMasks: Bool) -> [String: Double] {
+        let labels = analyses.map { $0.scan.label == "abnormal" }
+        var metrics: [String: Double] = [:]
+        for method in Method.allCases {
+            let scores = analyses.map { $0.maps[method]!.score }
+            let flagged = scores.map(calibrations[method]!.isAnomalous)
+            metrics["\(method).image_auroc"] = DetectionMetrics.auroc(scores, labels)
+            metrics["\(method).image_auprc"] = DetectionMetrics.averagePrecision(scores, labels)
+            metrics["\(method).f1"] = DetectionMetrics.f1(predicted: flagged, labels: labels)
+            let normals = zip(flagged, labels).filter { !$1 }, abnormals = zip(flagged, labels).filter { $1 }
+            if !normals.isEmpty { metrics["\(method).normal_flagged"] = Double(normals.filter(\.0).count) / Double(normals.count) }
+            if !abnormals.isEmpty { metrics["\(method).abnormal_found"] = Double(abnormals.filter(\.0).count) / Double(abnormals.count) }
+            guard withMasks else { continue }
+            // Pixels inside each scan's scoring mask, and lesion pixels outside it (they count as missed).
+            var values: [Float] = [], truth: [Bool] = []
+            for analysis in analyses {
+                let map = analysis.maps[method]!.map, lesion = analysis.scan.truth!
+                for index in map.values.indices where analysis.mask.values[index] > 0 || lesion.values[index] > 0 {
+                    values.append(map.values[index])
+                    truth.append(lesion.values[index] > 0.5)
+                }
+            }
+            metrics["\(method).pixel_auroc"] = DetectionMetrics.auroc(values, truth)
+            if truth.contains(true) {
+                let pixelThreshold = Float(thresholds[method]!.pixel)
+                metrics["\(method).dice"] = DetectionMetrics.dice(predicted: values.map { $0 > pixelThreshold }, truth: truth)
+                metrics["\(method).best_dice"] = DetectionMetrics.bestDice(values, truth: truth).dice
+            }
+        }
+        return metrics
+    }
+
+    /// The `count` scans the autoencoder scores highest, as heat maps framed by their label.
+    static func grid(_ analyses: [Detector.Analysis], thresholds: [Method: MethodThreshold], count: Int) -> PNGImage {
+        let ranked = analyses.sorted { $0.maps[.autoencoder]!.score > $1.maps[.autoencoder]!.score }.prefix(count)
+        let tiles = ranked.map { analysis in
+            let frame: (Float, Float, Float) = analysis.scan.label == "abnormal" ? (0.85, 0.1, 0.1) : analysis.scan.label == "normal" ? (0.1, 0.65, 0.2) : (0.5, 0.5, 0.5)
+            return (image: Rendering.overlay(scan: analysis.scan.plane, map: analysis.maps[.autoencoder]!.map,
+                                             scale: thresholds[.autoencoder]!.displayScale, truth: analysis.scan.truth),
+                    frame: frame, caption: String(format: "%.4f", analysis.maps[.autoencoder]!.score))
+        }
+        return Rendering.grid(tiles, columns: 4)
+    }
+
+    /// The heat maps' file names: each scan's own, prefixed by its folder's name when two scans share a name
+    /// (`normal/a.png` and `abnormal/a.png` become `normal_a.png` and `abnormal_a.png`), and by its position when
+    /// that still clashes.
+    static func heatmapNames(_ paths: [String]) -> [String] {
+        func counts(_ names: [String]) -> [String: Int] { names.reduce(into: [:]) { $0[$1, default: 0] += 1 } }
+        let plain = paths.map { ($0 as NSString).lastPathComponent }
+        let plainCounts = counts(plain)
+        let withFolder = paths.indices.map { index in
+            plainCounts[plain[index]]! > 1 ? (((paths[index] as NSString).deletingLastPathComponent as NSString).lastPathComponent + "_" + plain[index]) : plain[index]
+        }
+        let folderCounts = counts(withFolder)
+        return paths.indices.map { folderCounts[withFolder[$0]]! > 1 ? "\($0)_" + withFolder[$0] : withFolder[$0] }
+    }
+
+    static func csv(_ results: [ScanResult]) -> String {
+        var lines = ["path,label," + Method.allCases.map { "\($0)_score,\($0)_calibrated,\($0)_anomaly" }.joined(separator: ",") + ",heatmap"]
+        for result in results {
+            let cells = Method.allCases.map { method -> String in
+                let verdict = result.verdicts[method]!
+                return String(format: "%.6g,%.4f,%d", verdict.score, verdict.calibrated, verdict.isAnomaly ? 1 : 0)
+            }
+            lines.append([quote(result.path), result.label ?? ""].joined(separator: ",") + "," + cells.joined(separator: ",") + "," + quote(result.heatmapPath))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func quote(_ field: String) -> String {
+        field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+    }
+}
