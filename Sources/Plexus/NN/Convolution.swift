@@ -29,49 +29,6 @@ public struct Conv2DConfig: Sendable {
     }
 }
 
-/// 2-D convolution of (N, C_in, H, W) images into (N, C_out, H_out, W_out), with PyTorch's parameter names and
-/// shapes: `weight` (C_out, C_in/groups, kh, kw), `bias` (C_out).
-///
-/// ```swift
-/// var rng = RandomGenerator(seed: 0)
-/// let conv = Conv2D(Conv2DConfig(inputChannels: 1, outputChannels: 32, kernelSize: 3, activation: .relu), rng: &rng)
-/// conv(Tensor.zeros([128, 1, 28, 28])).shape   // [128, 32, 26, 26]
-/// let same = Conv2D(Conv2DConfig(inputChannels: 32, outputChannels: 32, kernelSize: 3, padding: .same), rng: &rng)
-/// ```
-public final class Conv2D: Module {
-    public let config: Conv2DConfig
-    public let weight: Tensor  // (C_out, C_in/groups, kh, kw)
-    public let bias: Tensor?   // (C_out)
-    private let separateActivation: Activation?
-
-    public init(_ config: Conv2DConfig, rng: inout RandomGenerator) {
-        precondition(config.groups > 0 && config.inputChannels % config.groups == 0 && config.outputChannels % config.groups == 0,
-                     "Conv2D: \(config.inputChannels) input and \(config.outputChannels) output channels must split into \(config.groups) groups")
-        self.config = config
-        (weight, bias) = convolutionParameters(
-            [config.outputChannels, config.inputChannels / config.groups, config.kernelSize.height, config.kernelSize.width],
-            biasCount: config.bias ? config.outputChannels : nil, initializer: config.initializer, rng: &rng)
-        separateActivation = unfusedActivation(config.activation)
-        super.init()
-    }
-
-    public override var ownParameters: [(name: String, tensor: Tensor)] {
-        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
-    }
-
-    public override var summaryName: String {
-        "Conv2D(\(config.inputChannels) → \(config.outputChannels), \(config.kernelSize)\(config.activation.map { ", \($0.rawValue)" } ?? ""))"
-    }
-
-    public override func forward(_ x: Tensor) -> Tensor {
-        precondition(x.rank == 4 && x.shape[1] == config.inputChannels,
-                     "Conv2D expects (N, \(config.inputChannels), H, W) input, got shape \(x.shape)")
-        let y = x.conv2d(weight: weight, bias: bias, stride: config.stride, padding: config.padding,
-                         dilation: config.dilation, groups: config.groups, relu: config.activation == .relu)
-        return separateActivation.map { $0(y) } ?? y
-    }
-}
-
 /// Configuration of a 2-D transposed convolution layer (PyTorch's `nn.ConvTranspose2d` arguments).
 public struct ConvTranspose2DConfig: Sendable {
     public var inputChannels: Int
@@ -107,6 +64,51 @@ public struct ConvTranspose2DConfig: Sendable {
     }
 }
 
+/// What a convolution layer needs from its configuration, so that one class serves both kinds of convolution.
+public protocol ConvolutionLayerConfig: Sendable {
+    /// The layer's name in summaries and messages.
+    static var layerName: String { get }
+    var inputChannels: Int { get }
+    var outputChannels: Int { get }
+    var kernelSize: Size2D { get }
+    var groups: Int { get }
+    var bias: Bool { get }
+    var initializer: Initializer { get }
+    var activation: Activation.Kind? { get }
+    /// The weight's shape, in PyTorch's layout for this kind of convolution.
+    var weightShape: [Int] { get }
+    /// The convolution of `x` by `weight` and `bias`, with ReLU fused into the kernel when `relu` is set.
+    func convolve(_ x: Tensor, weight: Tensor, bias: Tensor?, relu: Bool) -> Tensor
+}
+
+extension Conv2DConfig: ConvolutionLayerConfig {
+    public static var layerName: String { "Conv2D" }
+    public var weightShape: [Int] { [outputChannels, inputChannels / groups, kernelSize.height, kernelSize.width] }
+    public func convolve(_ x: Tensor, weight: Tensor, bias: Tensor?, relu: Bool) -> Tensor {
+        x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups, relu: relu)
+    }
+}
+
+extension ConvTranspose2DConfig: ConvolutionLayerConfig {
+    public static var layerName: String { "ConvTranspose2D" }
+    public var weightShape: [Int] { [inputChannels, outputChannels / groups, kernelSize.height, kernelSize.width] }
+    public func convolve(_ x: Tensor, weight: Tensor, bias: Tensor?, relu: Bool) -> Tensor {
+        x.convTranspose2d(weight: weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
+                          dilation: dilation, groups: groups, relu: relu)
+    }
+}
+
+/// 2-D convolution of (N, C_in, H, W) images into (N, C_out, H_out, W_out), with PyTorch's parameter names and
+/// shapes: `weight` (C_out, C_in/groups, kh, kw), `bias` (C_out).
+///
+/// ```swift
+/// var rng = RandomGenerator(seed: 0)
+/// let conv = Conv2D(Conv2DConfig(inputChannels: 1, outputChannels: 32, kernelSize: 3, activation: .relu), rng: &rng)
+/// conv(Tensor.zeros([128, 1, 28, 28])).shape   // [128, 32, 26, 26]
+/// let same = Conv2D(Conv2DConfig(inputChannels: 32, outputChannels: 32, kernelSize: 3, padding: .same), rng: &rng)
+/// ```
+public typealias Conv2D = ConvolutionLayer<Conv2DConfig>
+
 /// 2-D transposed convolution (the gradient of a convolution with respect to its input, used to upsample),
 /// (N, C_in, H, W) → (N, C_out, H_out, W_out), with PyTorch's parameter names and shapes:
 /// `weight` (C_in, C_out/groups, kh, kw), `bias` (C_out).
@@ -117,20 +119,23 @@ public struct ConvTranspose2DConfig: Sendable {
 ///                                                stride: 2, padding: 1, outputPadding: 1), rng: &rng)
 /// up(Tensor.zeros([32, 64, 8, 8])).shape   // [32, 32, 16, 16]
 /// ```
-public final class ConvTranspose2D: Module {
-    public let config: ConvTranspose2DConfig
-    public let weight: Tensor  // (C_in, C_out/groups, kh, kw)
+public typealias ConvTranspose2D = ConvolutionLayer<ConvTranspose2DConfig>
+
+/// A convolution layer of either kind, with PyTorch's parameter names: `weight` in `Config.weightShape`, `bias` (C_out).
+public final class ConvolutionLayer<Config: ConvolutionLayerConfig>: Module {
+    public let config: Config
+    public let weight: Tensor
     public let bias: Tensor?   // (C_out)
     private let separateActivation: Activation?
 
-    public init(_ config: ConvTranspose2DConfig, rng: inout RandomGenerator) {
+    public init(_ config: Config, rng: inout RandomGenerator) {
         precondition(config.groups > 0 && config.inputChannels % config.groups == 0 && config.outputChannels % config.groups == 0,
-                     "ConvTranspose2D: \(config.inputChannels) input and \(config.outputChannels) output channels must split into \(config.groups) groups")
+                     "\(Config.layerName): \(config.inputChannels) input and \(config.outputChannels) output channels must split into \(config.groups) groups")
         self.config = config
-        (weight, bias) = convolutionParameters(
-            [config.inputChannels, config.outputChannels / config.groups, config.kernelSize.height, config.kernelSize.width],
-            biasCount: config.bias ? config.outputChannels : nil, initializer: config.initializer, rng: &rng)
-        separateActivation = unfusedActivation(config.activation)
+        (weight, bias) = convolutionParameters(config.weightShape, biasCount: config.bias ? config.outputChannels : nil,
+                                               initializer: config.initializer, rng: &rng)
+        // ReLU runs inside the convolution kernel; any other activation is a layer applied after it.
+        separateActivation = config.activation.flatMap { $0 == .relu ? nil : Activation($0) }
         super.init()
     }
 
@@ -139,22 +144,15 @@ public final class ConvTranspose2D: Module {
     }
 
     public override var summaryName: String {
-        "ConvTranspose2D(\(config.inputChannels) → \(config.outputChannels), \(config.kernelSize)\(config.activation.map { ", \($0.rawValue)" } ?? ""))"
+        "\(Config.layerName)(\(config.inputChannels) → \(config.outputChannels), \(config.kernelSize)\(config.activation.map { ", \($0.rawValue)" } ?? ""))"
     }
 
     public override func forward(_ x: Tensor) -> Tensor {
         precondition(x.rank == 4 && x.shape[1] == config.inputChannels,
-                     "ConvTranspose2D expects (N, \(config.inputChannels), H, W) input, got shape \(x.shape)")
-        let y = x.convTranspose2d(weight: weight, bias: bias, stride: config.stride, padding: config.padding,
-                                  outputPadding: config.outputPadding, dilation: config.dilation, groups: config.groups,
-                                  relu: config.activation == .relu)
+                     "\(Config.layerName) expects (N, \(config.inputChannels), H, W) input, got shape \(x.shape)")
+        let y = config.convolve(x, weight: weight, bias: bias, relu: config.activation == .relu)
         return separateActivation.map { $0(y) } ?? y
     }
-}
-
-/// The layer applying a convolution's activation after it: none for ReLU, which the convolution kernel applies itself.
-private func unfusedActivation(_ kind: Activation.Kind?) -> Activation? {
-    kind.flatMap { $0 == .relu ? nil : Activation($0) }
 }
 
 /// A convolution's weight of `shape` and optional bias, initialised as PyTorch does: the bias from U(±1/√fanIn) of

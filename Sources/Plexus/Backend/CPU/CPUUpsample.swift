@@ -8,71 +8,84 @@
 /// (two reads per output pixel instead of four). The backward kernel is the exact adjoint of each step.
 extension CPUBackend {
     public func upsample(_ x: Storage, _ geometry: UpsampleGeometry) -> Storage {
-        let (rows, columns) = Taps.of(geometry)
-        let inputWidth = geometry.inputWidth, outputWidth = geometry.outputWidth
-        let inputPlane = geometry.inputHeight * inputWidth, outputPlane = geometry.outputHeight * outputWidth
-        let out = allocate(geometry.planes * outputPlane)
+        let sampling = Sampling(geometry)
+        let (rows, columns, inputWidth, outputWidth) = (sampling.rows, sampling.columns, geometry.inputWidth, geometry.outputWidth)
+        let out = allocate(geometry.planes * sampling.outputPlane)
         let src = x.floats, dst = out.floats
-        let nearest = geometry.mode == .nearest
-        parallelFor(geometry.planes, grain: Swift.max(1, (1 << 15) / outputPlane)) { planes in
-            let blended = UnsafeMutablePointer<Float>.allocate(capacity: inputWidth)
-            defer { blended.deallocate() }
-            for plane in planes {
-                let source = src + plane * inputPlane
-                for y in 0..<geometry.outputHeight {
-                    let top = source + rows.first[y] * inputWidth, bottom = source + rows.second[y] * inputWidth
-                    let o = dst + plane * outputPlane + y * outputWidth
-                    if nearest {
-                        for x in 0..<outputWidth { o[x] = top[columns.first[x]] }
-                        continue
-                    }
-                    let topWeight = rows.firstWeight[y], bottomWeight = rows.secondWeight[y]
-                    for i in 0..<inputWidth { blended[i] = topWeight * top[i] + bottomWeight * bottom[i] }
-                    for x in 0..<outputWidth {
-                        o[x] = columns.firstWeight[x] * blended[columns.first[x]] + columns.secondWeight[x] * blended[columns.second[x]]
-                    }
-                }
+        sampling.forEachOutputRow { plane, y, blended in
+            let source = src + plane * sampling.inputPlane
+            let top = source + rows.first[y] * inputWidth, bottom = source + rows.second[y] * inputWidth
+            let o = dst + plane * sampling.outputPlane + y * outputWidth
+            if sampling.nearest {
+                for x in 0..<outputWidth { o[x] = top[columns.first[x]] }
+                return
+            }
+            let topWeight = rows.firstWeight[y], bottomWeight = rows.secondWeight[y]
+            for i in 0..<inputWidth { blended[i] = topWeight * top[i] + bottomWeight * bottom[i] }
+            for x in 0..<outputWidth {
+                o[x] = columns.firstWeight[x] * blended[columns.first[x]] + columns.secondWeight[x] * blended[columns.second[x]]
             }
         }
         return out
     }
 
     public func upsampleBackward(_ gradient: Storage, _ geometry: UpsampleGeometry) -> Storage {
-        let (rows, columns) = Taps.of(geometry)
-        let inputWidth = geometry.inputWidth, outputWidth = geometry.outputWidth
-        let inputPlane = geometry.inputHeight * inputWidth, outputPlane = geometry.outputHeight * outputWidth
-        let out = allocate(geometry.planes * inputPlane)
-        fill(out, count: geometry.planes * inputPlane, value: 0)
+        let sampling = Sampling(geometry)
+        let (rows, columns, inputWidth, outputWidth) = (sampling.rows, sampling.columns, geometry.inputWidth, geometry.outputWidth)
+        let out = allocate(geometry.planes * sampling.inputPlane)
+        fill(out, count: geometry.planes * sampling.inputPlane, value: 0)
         let g = gradient.floats, dst = out.floats
-        let nearest = geometry.mode == .nearest
         // Planes are independent, so threads never add into the same input pixel.
-        parallelFor(geometry.planes, grain: Swift.max(1, (1 << 15) / outputPlane)) { planes in
-            let spread = UnsafeMutablePointer<Float>.allocate(capacity: inputWidth)
-            defer { spread.deallocate() }
-            for plane in planes {
-                let target = dst + plane * inputPlane
-                for y in 0..<geometry.outputHeight {
-                    let top = target + rows.first[y] * inputWidth, bottom = target + rows.second[y] * inputWidth
-                    let incoming = g + plane * outputPlane + y * outputWidth
-                    if nearest {
-                        for x in 0..<outputWidth { top[columns.first[x]] += incoming[x] }
-                        continue
-                    }
-                    // Spread the row's gradient back along the row, then split it between the two input rows.
-                    spread.update(repeating: 0, count: inputWidth)
-                    for x in 0..<outputWidth {
-                        spread[columns.first[x]] += columns.firstWeight[x] * incoming[x]
-                        spread[columns.second[x]] += columns.secondWeight[x] * incoming[x]
-                    }
-                    let topWeight = rows.firstWeight[y], bottomWeight = rows.secondWeight[y]
-                    for i in 0..<inputWidth {
-                        top[i] += topWeight * spread[i]
-                        bottom[i] += bottomWeight * spread[i]
-                    }
-                }
+        sampling.forEachOutputRow { plane, y, spread in
+            let target = dst + plane * sampling.inputPlane
+            let top = target + rows.first[y] * inputWidth, bottom = target + rows.second[y] * inputWidth
+            let incoming = g + plane * sampling.outputPlane + y * outputWidth
+            if sampling.nearest {
+                for x in 0..<outputWidth { top[columns.first[x]] += incoming[x] }
+                return
+            }
+            // Spread the row's gradient back along the row, then split it between the two input rows.
+            spread.update(repeating: 0, count: inputWidth)
+            for x in 0..<outputWidth {
+                spread[columns.first[x]] += columns.firstWeight[x] * incoming[x]
+                spread[columns.second[x]] += columns.secondWeight[x] * incoming[x]
+            }
+            let topWeight = rows.firstWeight[y], bottomWeight = rows.secondWeight[y]
+            for i in 0..<inputWidth {
+                top[i] += topWeight * spread[i]
+                bottom[i] += bottomWeight * spread[i]
             }
         }
         return out
+    }
+}
+
+/// One upsampling's taps along both axes, and the walk over its output rows that the forward and backward kernels share.
+private struct Sampling {
+    let geometry: UpsampleGeometry
+    let rows: Taps, columns: Taps
+    let inputPlane: Int, outputPlane: Int
+    let nearest: Bool
+
+    init(_ geometry: UpsampleGeometry) {
+        self.geometry = geometry
+        rows = Taps(geometry.mode, input: geometry.inputHeight, output: geometry.outputHeight, scale: geometry.heightScale)
+        columns = Taps(geometry.mode, input: geometry.inputWidth, output: geometry.outputWidth, scale: geometry.widthScale)
+        inputPlane = geometry.inputHeight * geometry.inputWidth
+        outputPlane = geometry.outputHeight * geometry.outputWidth
+        nearest = geometry.mode == .nearest
+    }
+
+    /// Calls `body(plane, y, scratch)` for every output row `y` of every plane, with planes split across threads and
+    /// `scratch` a row of `inputWidth` floats private to the thread.
+    func forEachOutputRow(_ body: (_ plane: Int, _ y: Int, _ scratch: UnsafeMutablePointer<Float>) -> Void) {
+        parallelFor(geometry.planes, grain: Swift.max(1, (1 << 15) / outputPlane)) { planes in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: geometry.inputWidth)
+            defer { scratch.deallocate() }
+            for plane in planes {
+                for y in 0..<geometry.outputHeight { body(plane, y, scratch) }
+            }
+        }
     }
 }
 
@@ -80,11 +93,6 @@ extension CPUBackend {
 private struct Taps {
     var first: [Int] = [], second: [Int] = []
     var firstWeight: [Float] = [], secondWeight: [Float] = []
-
-    static func of(_ geometry: UpsampleGeometry) -> (rows: Taps, columns: Taps) {
-        (Taps(geometry.mode, input: geometry.inputHeight, output: geometry.outputHeight, scale: geometry.heightScale),
-         Taps(geometry.mode, input: geometry.inputWidth, output: geometry.outputWidth, scale: geometry.widthScale))
-    }
 
     /// PyTorch's `nearest_idx` and `compute_indices_weights_linear` (align_corners=False), in Float as PyTorch computes them.
     /// PyTorch copies an axis whose size does not change (and nearest halves indices on a doubled axis), whatever
