@@ -1,3 +1,4 @@
+import PlexusFormats
 import Foundation
 import PlexusStore
 
@@ -110,7 +111,7 @@ public enum ClusterStore {
         for event in 0..<log.count {
             let time = log.times[event]
             // Date-only logs keep their dates; times are stored as UTC instants.
-            let ts = time.localHour == nil ? EventTime.isoDate(days: time.localDay) : time.iso8601
+            let ts = time.localHour == nil ? CivilCalendar.isoDate(days: time.localDay) : time.iso8601
             let type = log.events.map { log.eventTypes![$0[event]] }
             let category = log.categories.flatMap { $0[event] >= 0 ? log.categoryNames![$0[event]] : nil }
             try statement.execute(arguments: [datasetID, log.userIDs[log.users[event]], ts, type, log.amounts?[event], category])

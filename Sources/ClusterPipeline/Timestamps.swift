@@ -1,3 +1,5 @@
+import PlexusFormats
+
 /// When an event happened: the instant (UTC seconds since 1970) for recency and gaps, and the wall-clock day and
 /// hour as written in the log, which is what "weekend buyer" or "evening visitor" refers to.
 public struct EventTime: Equatable, Sendable {
@@ -9,7 +11,7 @@ public struct EventTime: Equatable, Sendable {
     public let localHour: Int?
 
     /// Monday = 0 … Sunday = 6 (1970-01-01 was a Thursday).
-    public var weekday: Int { ((localDay + 3) % 7 + 7) % 7 }
+    public var weekday: Int { CivilCalendar.weekday(days: localDay) }
 
     /// Parses the forms event logs use: `2024-03-05`, `2024/03/05`, `2024-03-05 14:30[:15[.250]]`, ISO 8601 with `T`
     /// and `Z` or an offset (`+01:00`, `+0100`), `20240305`, and Unix time in seconds (9-11 digits) or
@@ -67,8 +69,8 @@ public struct EventTime: Equatable, Sendable {
     public static let acceptedForms = "YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS], ISO 8601 with T and a zone, YYYYMMDD or Unix seconds"
 
     static func date(year: Int, month: Int, day: Int) -> EventTime? {
-        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year) else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        guard CivilCalendar.isValid(year: year, month: month, day: day) else { return nil }
+        let days = CivilCalendar.days(year: year, month: month, day: day)
         return EventTime(seconds: Double(days) * 86_400, localDay: days, localHour: nil)
     }
 
@@ -77,45 +79,11 @@ public struct EventTime: Equatable, Sendable {
         return EventTime(seconds: seconds, localDay: day, localHour: hasClock ? Int(seconds - Double(day) * 86_400) / 3600 : nil)
     }
 
-    /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The date `days` after 1970-01-01 as YYYY-MM-DD (Hinnant's `civil_from_days`).
-    public static func isoDate(days: Int) -> String {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(year)-\(two(month))-\(two(day))"
-    }
-
     /// The instant as ISO 8601 UTC text: `1997-01-01T00:00:00Z`.
     public var iso8601: String {
         let day = Int((seconds / 86_400).rounded(.down))
         let rest = Int((seconds - Double(day) * 86_400).rounded(.down))
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(EventTime.isoDate(days: day))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))Z"
-    }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
+        return "\(CivilCalendar.isoDate(days: day))T\(CivilCalendar.clockTime(seconds: rest))Z"
     }
 
     private static func pow10(_ exponent: Int) -> Double { (0..<exponent).reduce(1.0) { value, _ in value * 10 } }

@@ -1,3 +1,5 @@
+import PlexusFormats
+
 /// A row's date, with an optional time of day, as price exports write them.
 ///
 /// Stored as a day number (days since 1970-01-01, proleptic Gregorian) so that sorting, differences and
@@ -15,21 +17,19 @@ public struct PriceDate: Comparable, Hashable, Sendable, CustomStringConvertible
     }
 
     public init(year: Int, month: Int, day: Int, seconds: Int = 0) {
-        self.init(day: PriceDate.daysFromCivil(year, month, day), seconds: seconds)
+        self.init(day: CivilCalendar.days(year: year, month: month, day: day), seconds: seconds)
     }
 
     public static func < (a: PriceDate, b: PriceDate) -> Bool { (a.day, a.seconds) < (b.day, b.seconds) }
 
     /// `2018-12-31`, or `2018-12-31 16:00:00` when the row had a time.
     public var description: String {
-        let (y, m, d) = PriceDate.civilFromDays(day)
-        let date = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
-        guard seconds != 0 else { return date }
-        return date + " " + pad(seconds / 3600, 2) + ":" + pad(seconds / 60 % 60, 2) + ":" + pad(seconds % 60, 2)
+        let date = CivilCalendar.isoDate(days: day)
+        return seconds == 0 ? date : date + " " + CivilCalendar.clockTime(seconds: seconds)
     }
 
     /// 0 = Monday … 6 = Sunday (1970-01-01 was a Thursday).
-    public var weekday: Int { ((day % 7) + 7 + 3) % 7 }
+    public var weekday: Int { CivilCalendar.weekday(days: day) }
 
     /// The date `count` weekdays later (Saturdays and Sundays skipped; exchange holidays are not known).
     public func addingWeekdays(_ count: Int) -> PriceDate {
@@ -65,7 +65,7 @@ public struct PriceDate: Comparable, Hashable, Sendable, CustomStringConvertible
         } else {
             return nil
         }
-        guard (1...12).contains(month), day >= 1, day <= daysInMonth(year, month) else { return nil }
+        guard CivilCalendar.isValid(year: year, month: month, day: day) else { return nil }
         return PriceDate(year: year, month: month, day: day, seconds: seconds)
     }
 
@@ -91,37 +91,4 @@ public struct PriceDate: Comparable, Hashable, Sendable, CustomStringConvertible
         guard !text.isEmpty, text.count <= 4, text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         return Int(text)
     }
-
-    private static func daysInMonth(_ year: Int, _ month: Int) -> Int {
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-    }
-
-    // Howard Hinnant's civil-calendar algorithms (http://howardhinnant.github.io/date_algorithms.html).
-
-    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146097 + dayOfEra - 719468
-    }
-
-    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let dayOfEra = z - era * 146097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-}
-
-private func pad(_ value: Int, _ width: Int) -> String {
-    let text = String(value)
-    return String(repeating: "0", count: max(0, width - text.count)) + text
 }

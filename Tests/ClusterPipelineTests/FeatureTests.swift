@@ -1,3 +1,4 @@
+import PlexusFormats
 import XCTest
 @testable import ClusterPipeline
 
@@ -87,7 +88,7 @@ final class FeatureTests: XCTestCase {
     }
 
     func testTimestampForms() throws {
-        let day = EventTime.daysFromCivil(year: 1997, month: 1, day: 1)
+        let day = CivilCalendar.days(year: 1997, month: 1, day: 1)
         XCTAssertEqual(Double(day) * 86_400, 852_076_800)
         for text in ["1997-01-01", "1997/1/1", "19970101", " 1997-01-01 "] {
             XCTAssertEqual(EventTime.parse(text), EventTime(seconds: 852_076_800, localDay: day, localHour: nil), text)
@@ -99,7 +100,7 @@ final class FeatureTests: XCTestCase {
         XCTAssertEqual(zoned.localHour, 14)
         XCTAssertEqual(zoned.weekday, 1)  // Tuesday
         XCTAssertEqual(EventTime.parse("2024-03-05 23:59Z")?.weekday, 1)
-        XCTAssertEqual(EventTime.isoDate(days: EventTime.daysFromCivil(year: 2000, month: 2, day: 29)), "2000-02-29")
+        XCTAssertEqual(CivilCalendar.isoDate(days: CivilCalendar.days(year: 2000, month: 2, day: 29)), "2000-02-29")
         for bad in ["", "17/03/1997", "2024-02-30", "2023-02-29", "2024-03-05 25:00", "2024-03-05T10", "yesterday", "1997-01-01x", "1234567"] {
             XCTAssertNil(EventTime.parse(bad), bad)
         }

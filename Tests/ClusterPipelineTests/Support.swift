@@ -1,3 +1,4 @@
+import PlexusFormats
 import Foundation
 import XCTest
 @testable import ClusterPipeline
@@ -21,7 +22,7 @@ func write(_ text: String, to name: String, in directory: String) -> String {
 /// group 2 buys now and then, cheaply (3-4 purchases of about 12 over the last 120 days).
 func plantedLog(seed: UInt64 = 1) -> (csv: String, groups: [String: Int]) {
     var rng = SplitMix(seed: seed)
-    let end = EventTime.daysFromCivil(year: 2024, month: 6, day: 30)
+    let end = CivilCalendar.days(year: 2024, month: 6, day: 30)
     var lines = ["user_id,timestamp,amount"]
     var groups: [String: Int] = [:]
     for group in 0..<3 {
@@ -37,7 +38,7 @@ func plantedLog(seed: UInt64 = 1) -> (csv: String, groups: [String: Int]) {
             for _ in 0..<count {
                 let day = end - offset - rng.next(span)
                 let value = amount * (0.8 + 0.4 * Double(rng.next(1000)) / 1000)
-                lines.append("\(user),\(EventTime.isoDate(days: day)) \(String(format: "%02d", 8 + rng.next(12))):00:00,\(String(format: "%.2f", value))")
+                lines.append("\(user),\(CivilCalendar.isoDate(days: day)) \(String(format: "%02d", 8 + rng.next(12))):00:00,\(String(format: "%.2f", value))")
             }
         }
     }

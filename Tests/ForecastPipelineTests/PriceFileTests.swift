@@ -28,8 +28,8 @@ final class PriceDateTests: XCTestCase {
         XCTAssertEqual(friday.addingWeekdays(6).description, "2019-01-14")
         XCTAssertEqual(PriceDate(year: 2020, month: 1, day: 2, seconds: 3661).description, "2020-01-02 01:01:01")
         for day in stride(from: -800_000, to: 800_000, by: 997) {
-            let (y, m, d) = PriceDate.civilFromDays(day)
-            XCTAssertEqual(PriceDate.daysFromCivil(y, m, d), day)
+            let (y, m, d) = CivilCalendar.date(days: day)
+            XCTAssertEqual(CivilCalendar.days(year: y, month: m, day: d), day)
         }
     }
 }

@@ -5,11 +5,8 @@ import XCTest
 
 /// The convolution and pooling layer types of pipeline files: shape inference over [C, H, W], PyTorch names,
 /// and errors that name the line.
-final class ConvolutionBuilderTests: XCTestCase {
-    func build(_ layers: String, input: String = "[1, 28, 28]") throws -> (model: Sequential, outputShape: [Int]) {
-        let pipeline = try PipelineSpec.parse(yaml: "model:\n  input: \(input)\n  layers:\n\(layers)", file: "m.yml")
-        return try ModelBuilder.build(pipeline.model, file: pipeline.file, seed: 1)
-    }
+final class ConvolutionBuilderTests: XCTestCase, LayerTypeTesting {
+    let defaultInput = "[1, 28, 28]"
 
     func testConvNetShapesAndNames() throws {
         let (model, output) = try build("""
@@ -39,12 +36,6 @@ final class ConvolutionBuilderTests: XCTestCase {
         XCTAssertEqual(output, [1, 64, 64])
         XCTAssertEqual(model.stateDict().map(\.tensor.shape), [[16, 1, 3, 3], [16], [32, 16, 3, 3], [32], [32, 16, 3, 3], [16], [16, 1, 3, 3]])
         XCTAssertEqual(model(Tensor.zeros([2, 1, 64, 64])).shape, [2, 1, 64, 64])
-    }
-
-    func assertBuildError(_ layers: String, input: String = "[1, 28, 28]", _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try build(layers, input: input), file: file, line: line) { error in
-            XCTAssertEqual("\(error)", expected, file: file, line: line)
-        }
     }
 
     func testErrorsNameTheLineAndWhatWasExpected() {

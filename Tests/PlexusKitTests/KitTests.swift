@@ -5,13 +5,9 @@ import PlexusStore
 import XCTest
 @testable import PlexusKit
 
-func temporaryDirectory() -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-kit-\(UUID().uuidString)").path
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
+final class ModelBuilderTests: XCTestCase, LayerTypeTesting {
+    let defaultInput = "[2]"
 
-final class ModelBuilderTests: XCTestCase {
     func spec(_ layers: String, input: String = "[2]") throws -> PipelineSpec {
         try PipelineSpec.parse(yaml: "model:\n  input: \(input)\n  layers:\n\(layers)", file: "m.yml")
     }
@@ -32,12 +28,6 @@ final class ModelBuilderTests: XCTestCase {
         let c = try ModelBuilder.build(pipeline.model, file: "m.yml", seed: 10).model.parameters()[0].scalars
         XCTAssertEqual(a, b)
         XCTAssertNotEqual(a, c)
-    }
-
-    func assertBuildError(_ layers: String, _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try ModelBuilder.build(try spec(layers).model, file: "m.yml", seed: 0), file: file, line: line) { error in
-            XCTAssertEqual("\(error)", expected, file: file, line: line)
-        }
     }
 
     func testErrorsNameTheLineAndWhatWasExpected() {
@@ -77,13 +67,7 @@ final class CheckpointTests: XCTestCase {
 
     /// The file loads by name into the equivalent PyTorch module and gives the same outputs (skipped without torch).
     func testPyTorchLoadsTheWeightsByName() throws {
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["python3", "-c", "import torch, safetensors"]
-        probe.standardError = FileHandle.nullDevice
-        try probe.run()
-        probe.waitUntilExit()
-        try XCTSkipIf(probe.terminationStatus != 0, "PyTorch or safetensors not installed")
+        try skipUnlessPyTorchIsInstalled()
 
         let directory = temporaryDirectory()
         let path = directory + "/model.safetensors"
@@ -100,16 +84,7 @@ final class CheckpointTests: XCTestCase {
         x = torch.tensor([[0.5, -1, 2], [1.5, 0.25, -0.75]])
         print(json.dumps(model(x).flatten().tolist()))
         """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
-        let actual = try JSONDecoder().decode([Float].self, from: data)
+        let actual = try pythonOutput(script, argument: path)
         for (a, e) in zip(actual, expected) { XCTAssertEqual(a, e, accuracy: 1e-5) }
     }
 }

@@ -5,11 +5,8 @@ import XCTest
 @testable import PlexusKit
 
 /// The `batch_norm`, `layer_norm`, `upsample` and `residual` layer types of pipeline files.
-final class NormalizationLayerTypeTests: XCTestCase {
-    func build(_ layers: String, input: String) throws -> (model: Sequential, outputShape: [Int]) {
-        let pipeline = try PipelineSpec.parse(yaml: "model:\n  input: \(input)\n  layers:\n\(layers)", file: "m.yml")
-        return try ModelBuilder.build(pipeline.model, file: pipeline.file, seed: 0)
-    }
+final class NormalizationLayerTypeTests: XCTestCase, LayerTypeTesting {
+    let defaultInput = "[3, 8, 8]"
 
     func testShapeInferenceAndPyTorchNames() throws {
         let (model, output) = try build("""
@@ -47,13 +44,7 @@ final class NormalizationLayerTypeTests: XCTestCase {
     /// A checkpoint of batch norms, a residual block with a projection shortcut, an upsampling and a layer norm loads
     /// into the same PyTorch modules with `strict=True` (every state_dict key and shape matches) and gives the same output.
     func testPyTorchLoadsTheCheckpointAndAgrees() throws {
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["python3", "-c", "import torch, safetensors"]
-        probe.standardError = FileHandle.nullDevice
-        try probe.run()
-        probe.waitUntilExit()
-        try XCTSkipIf(probe.terminationStatus != 0, "PyTorch or safetensors not installed")
+        try skipUnlessPyTorchIsInstalled()
 
         let (model, _) = try build("""
                 - batch_norm
@@ -92,24 +83,9 @@ final class NormalizationLayerTypeTests: XCTestCase {
         with torch.no_grad():
             print(json.dumps(model(x).flatten().tolist()))
         """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, directory]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
-        let actual = try JSONDecoder().decode([Float].self, from: data)
+        let actual = try pythonOutput(script, argument: directory)
         XCTAssertEqual(actual.count, expected.count)
         for (a, e) in zip(actual, expected) { XCTAssertEqual(a, e, accuracy: 1e-4) }
-    }
-
-    func assertBuildError(_ layers: String, input: String = "[3, 8, 8]", _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try build(layers, input: input), file: file, line: line) { error in
-            XCTAssertEqual("\(error)", expected, file: file, line: line)
-        }
     }
 
     func testErrorsNameTheLineAndTheProblem() {

@@ -5,11 +5,8 @@ import XCTest
 
 /// The sequence layer types of pipeline files (lstm, gru, embedding): shape inference over [T, F], PyTorch
 /// names, and errors that name the line.
-final class RecurrentBuilderTests: XCTestCase {
-    func build(_ layers: String, input: String = "[60, 1]") throws -> (model: Sequential, outputShape: [Int]) {
-        let pipeline = try PipelineSpec.parse(yaml: "model:\n  input: \(input)\n  layers:\n\(layers)", file: "m.yml")
-        return try ModelBuilder.build(pipeline.model, file: pipeline.file, seed: 1)
-    }
+final class RecurrentBuilderTests: XCTestCase, LayerTypeTesting {
+    let defaultInput = "[60, 1]"
 
     func testForecasterShapesAndNames() throws {
         let (model, output) = try build("""
@@ -38,12 +35,6 @@ final class RecurrentBuilderTests: XCTestCase {
         XCTAssertEqual(output, [7, 6])
         XCTAssertEqual(model.stateDict().first?.tensor.shape, [10, 4])
         XCTAssertEqual(model(Tensor.zeros([2, 7])).shape, [2, 7, 6])
-    }
-
-    func assertBuildError(_ layers: String, input: String = "[60, 1]", _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try build(layers, input: input), file: file, line: line) { error in
-            XCTAssertEqual("\(error)", expected, file: file, line: line)
-        }
     }
 
     func testErrorsNameTheLineAndWhatWasExpected() {
