@@ -16,6 +16,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from basic_block import BasicBlock
 from make_golden import FixtureFile, normal, tensor_json, uniform
 
 
@@ -51,27 +52,6 @@ def batch_norm_case(f, name, shape, training, momentum=0.1, eps=1e-5):
 # --------------------------------------------------------------------------
 # Residual block
 # --------------------------------------------------------------------------
-
-class BasicBlock(nn.Module):
-    """torchvision.models.resnet.BasicBlock (same structure and state_dict names), without torchvision."""
-
-    def __init__(self, in_channels, planes, stride=1):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, planes, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.relu = nn.ReLU(inplace=True)
-        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.downsample = None
-        if stride != 1 or in_channels != planes:
-            self.downsample = nn.Sequential(nn.Conv2d(in_channels, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
-
-    def forward(self, x):
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        identity = x if self.downsample is None else self.downsample(x)
-        return self.relu(out + identity)
-
 
 def block_case(f, name, shape, planes, stride, training):
     in_channels = shape[1]

@@ -17,8 +17,8 @@ func benchAutoencoder() -> Measurement {
     }
     let model = Sequential(layers)
     let images = Tensor.uniform([samples, 1, 64, 64], using: &rng)
-    let batches = stride(from: 0, to: samples, by: batchSize).map { start -> (Tensor, Targets) in
-        let x = images.slice(axis: 0, start: start, end: min(start + batchSize, samples))
+    let batches = batches(of: samples, size: batchSize) { start, end in
+        let x = images.slice(axis: 0, start: start, end: end)
         return (x, .values(x))
     }
     let optimizer = Adam(parameters: model.parameters(), learningRate: 1e-3)

@@ -16,19 +16,12 @@ func benchConvNet() -> Measurement {
     ])
     let images = Tensor.uniform([samples, 1, 28, 28], using: &rng)
     let labels = (0..<samples).map { _ in Int(rng.next() % 10) }
-    let batches = stride(from: 0, to: samples, by: batchSize).map { start -> (Tensor, Targets) in
-        let end = min(start + batchSize, samples)
-        return (images.slice(axis: 0, start: start, end: end), .classes(Array(labels[start..<end])))
+    let batches = batches(of: samples, size: batchSize) { start, end in
+        (images.slice(axis: 0, start: start, end: end), .classes(Array(labels[start..<end])))
     }
     let optimizer = Adam(parameters: model.parameters(), learningRate: 1e-3)
     let seconds = trainEpochSeconds(model: model, optimizer: optimizer, batches: batches, loss: .crossEntropy(labelSmoothing: 0, classWeights: nil))
 
-    model.eval()
-    let x = batches[0].0, steps = 50
-    let inference = Autograd.withoutGradient {
-        for _ in 0..<3 { _ = model(x) }
-        return (0..<3).map { _ in timed { for _ in 0..<steps { _ = model(x) } } }.min()!
-    }
     return ["seconds": seconds, "samples_per_second": Double(samples) / seconds,
-            "inference_images_per_second": Double(steps * batchSize) / inference]
+            "inference_images_per_second": inferenceImagesPerSecond(model, batches[0].0, steps: 50)]
 }

@@ -10,9 +10,8 @@ func benchLSTM() -> Measurement {
         Linear(inputSize: 64, outputSize: 1, rng: &rng),
     ])
     let x = Tensor.normal([windows, steps, 1], using: &rng), y = Tensor.normal([windows, 1], using: &rng)
-    let batches = stride(from: 0, to: windows, by: batchSize).map { start -> (Tensor, Targets) in
-        let end = min(start + batchSize, windows)
-        return (x.slice(axis: 0, start: start, end: end), .values(y.slice(axis: 0, start: start, end: end)))
+    let batches = batches(of: windows, size: batchSize) { start, end in
+        (x.slice(axis: 0, start: start, end: end), .values(y.slice(axis: 0, start: start, end: end)))
     }
     let optimizer = Adam(parameters: model.parameters(), learningRate: 1e-3)
     let seconds = (0..<3).map { _ in trainEpochSeconds(model: model, optimizer: optimizer, batches: batches, loss: .mse) }.min()!

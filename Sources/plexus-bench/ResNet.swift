@@ -18,20 +18,14 @@ func benchResNet() -> Measurement {
     ])
     let images = Tensor.uniform([samples, 3, 32, 32], using: &rng)
     let labels = (0..<samples).map { _ in Int(rng.next() % 10) }
-    let batches = stride(from: 0, to: samples, by: batchSize).map { start -> (Tensor, Targets) in
-        (images.slice(axis: 0, start: start, end: start + batchSize), .classes(Array(labels[start..<start + batchSize])))
+    let batches = batches(of: samples, size: batchSize) { start, end in
+        (images.slice(axis: 0, start: start, end: end), .classes(Array(labels[start..<end])))
     }
     let optimizer = SGD(parameters: model.parameters(), learningRate: 0.05, momentum: 0.9)
     let seconds = (0..<3).map { _ in
         trainEpochSeconds(model: model, optimizer: optimizer, batches: batches, loss: .crossEntropy(labelSmoothing: 0, classWeights: nil))
     }.min()!
 
-    model.eval()
-    let x = batches[0].0, steps = 20
-    let inference = Autograd.withoutGradient {
-        for _ in 0..<3 { _ = model(x) }
-        return (0..<3).map { _ in timed { for _ in 0..<steps { _ = model(x) } } }.min()!
-    }
     return ["seconds": seconds, "samples_per_second": Double(samples) / seconds,
-            "inference_images_per_second": Double(steps * batchSize) / inference]
+            "inference_images_per_second": inferenceImagesPerSecond(model, batches[0].0, steps: 20)]
 }

@@ -31,6 +31,22 @@ func trainEpochSeconds(model: Module, optimizer: Optimizer, batches: [(Tensor, T
     return timed { for (x, y) in batches { step(x, y) } }
 }
 
+/// `count` samples cut into batches of `batchSize` (the last one shorter): `make(start, end)` gives one batch.
+func batches(of count: Int, size batchSize: Int, _ make: (_ start: Int, _ end: Int) -> (Tensor, Targets)) -> [(Tensor, Targets)] {
+    stride(from: 0, to: count, by: batchSize).map { make($0, min($0 + batchSize, count)) }
+}
+
+/// Images per second over `steps` forward passes of the batch `x` in eval mode without gradients, best of three
+/// after a warm-up, as the peers measure it.
+func inferenceImagesPerSecond(_ model: Module, _ x: Tensor, steps: Int) -> Double {
+    model.eval()
+    let seconds = Autograd.withoutGradient {
+        for _ in 0..<3 { _ = model(x) }
+        return (0..<3).map { _ in timed { for _ in 0..<steps { _ = model(x) } } }.min()!
+    }
+    return Double(steps * x.shape[0]) / seconds
+}
+
 /// Runs a command and parses the JSON object it prints last; nil when it fails (e.g. torch not installed).
 func runJSON(_ arguments: [String]) -> [String: Any]? {
     let process = Process()

@@ -22,26 +22,16 @@ WHEEL_SHA256=725206484e9fb3f6691f9c2d20204a068759d5072f12055324702ee0cb2bbe8a
 MNI_IN_WHEEL=nilearn/datasets/data/mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz
 TEMPLATES=/usr/share/mricron/templates
 OUT=data/generated/anomaly
-SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+. "$(dirname "$0")/../lib.sh"
 
-if [ ! -f "$TEMPLATES/ch2.nii.gz" ] || [ ! -f "$TEMPLATES/ch2better.nii.gz" ] || [ ! -f "$TEMPLATES/ch2bet.nii.gz" ]; then
-    echo "anomaly data: installing mricron-data"
-    $SUDO apt-get update -q && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q mricron-data
-fi
+apt_install_missing "anomaly data" mricron-data
 
 mkdir -p "$OUT/sources"
 MNI="$OUT/sources/mni152_2009a_t1.nii.gz"
 if [ ! -s "$MNI" ]; then
-    # pip only downloads the wheel (nothing is installed into Python); Debian packages it as python3-pip.
-    if ! command -v python3 >/dev/null || ! python3 -m pip --version >/dev/null 2>&1; then
-        echo "anomaly data: installing python3-pip"
-        $SUDO apt-get update -q && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-pip
-    fi
     TMP=$(mktemp -d)
     trap 'rm -rf "$TMP"' EXIT
-    python3 -m pip download --quiet --no-deps --only-binary=:all: "nilearn==$NILEARN" -d "$TMP"
-    [ -f "$TMP/$WHEEL" ] || { echo "anomaly data: expected $WHEEL from pip, got: $(ls "$TMP")" >&2; exit 1; }
-    echo "$WHEEL_SHA256  $TMP/$WHEEL" | sha256sum -c --quiet - || { echo "anomaly data: $WHEEL does not have the expected SHA-256" >&2; exit 1; }
+    download_wheel "anomaly data" "$TMP" "$WHEEL" "$WHEEL_SHA256" --only-binary=:all: "nilearn==$NILEARN"
     python3 -c "import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))" \
         "$TMP/$WHEEL" "$MNI_IN_WHEEL" > "$MNI.part"
     mv "$MNI.part" "$MNI"

@@ -19,17 +19,10 @@ if [ "$(rows "$full")" = "$expected_rows" ] && [ "$(rows "$early")" -gt 0 ]; the
     exit 0
 fi
 
-# pip only downloads the wheel (nothing is installed into Python); Debian packages it as python3-pip.
-if ! command -v python3 >/dev/null || ! python3 -m pip --version >/dev/null 2>&1; then
-    SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-    echo "cluster data: installing python3-pip"
-    $SUDO apt-get update -q && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-pip
-fi
-
+. data/lib.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 -m pip download --quiet --no-deps Lifetimes==0.11.3 -d "$work"
-echo "$WHEEL_SHA256  $work/$WHEEL" | sha256sum -c --quiet - || { echo "cluster data: $WHEEL does not have the expected SHA-256" >&2; exit 1; }
+download_wheel "cluster data" "$work" "$WHEEL" "$WHEEL_SHA256" Lifetimes==0.11.3
 mkdir -p "$out"
 python3 - "$work/$WHEEL" "$full" "$early" "$expected_rows" <<'PY'
 """CDNOW_master.txt (whitespace-separated: customer id, date YYYYMMDD, number of CDs, dollar value) -> event CSV."""

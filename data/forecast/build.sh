@@ -19,19 +19,11 @@ if [ -s "$OUT/sp500.csv" ] && [ -s "$OUT/nasdaq.csv" ] && [ -s "$OUT/wti.csv" ] 
     echo "forecast data: already built in $OUT"
     exit 0
 fi
-# pip only downloads the wheel (nothing is installed into Python); Debian packages it as python3-pip.
-if ! command -v python3 >/dev/null || ! python3 -m pip --version >/dev/null 2>&1; then
-    SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-    echo "forecast data: installing python3-pip"
-    $SUDO apt-get update -q && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-pip
-fi
-
+. "$(dirname "$0")/../lib.sh"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 --implementation cp --abi cp311 \
-    --platform manylinux_2_28_x86_64 "arch==$VERSION" -d "$TMP"
-[ -f "$TMP/$WHEEL" ] || { echo "forecast data: expected $WHEEL from pip, got: $(ls "$TMP")" >&2; exit 1; }
-echo "$WHEEL_SHA256  $TMP/$WHEEL" | sha256sum -c --quiet - || { echo "forecast data: $WHEEL does not have the expected SHA-256" >&2; exit 1; }
+download_wheel "forecast data" "$TMP" "$WHEEL" "$WHEEL_SHA256" --only-binary=:all: --python-version 3.11 --implementation cp \
+    --abi cp311 --platform manylinux_2_28_x86_64 "arch==$VERSION"
 
 mkdir -p "$OUT"
 python3 - "$TMP/$WHEEL" "$OUT" <<'PY'
