@@ -20,7 +20,8 @@ func benchConvNet() -> Measurement {
         (images.slice(axis: 0, start: start, end: end), .classes(Array(labels[start..<end])))
     }
     let optimizer = Adam(parameters: model.parameters(), learningRate: 1e-3)
-    let seconds = trainEpochSeconds(model: model, optimizer: optimizer, batches: batches, loss: .crossEntropy(labelSmoothing: 0, classWeights: nil))
+    let seconds = trainEpochSeconds(model: model, optimizer: optimizer, batches: batches, loss: .crossEntropy(labelSmoothing: 0, classWeights: nil),
+                                    passes: 1)
 
     return ["seconds": seconds, "samples_per_second": Double(samples) / seconds,
             "inference_images_per_second": inferenceImagesPerSecond(model, batches[0].0, steps: 50)]

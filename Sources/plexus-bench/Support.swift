@@ -19,8 +19,10 @@ func peakMemoryMB() -> Double {
     return kilobytes / 1024
 }
 
-/// One training pass over `batches` after a few warm-up steps, in seconds, as the peers measure it.
-func trainEpochSeconds(model: Module, optimizer: Optimizer, batches: [(Tensor, Targets)], loss: LossFunction, warmup: Int = 3) -> Double {
+/// Seconds for one training pass over `batches`, the best of `passes` passes after a few warm-up steps, as the
+/// peers measure it (sub-second epochs vary by tens of percent from pass to pass on a shared machine).
+func trainEpochSeconds(model: Module, optimizer: Optimizer, batches: [(Tensor, Targets)], loss: LossFunction,
+                       passes: Int = 5, warmup: Int = 3) -> Double {
     func step(_ x: Tensor, _ y: Targets) {
         optimizer.zeroGrad()
         loss(model(x), y).backward()
@@ -28,7 +30,7 @@ func trainEpochSeconds(model: Module, optimizer: Optimizer, batches: [(Tensor, T
     }
     model.train()
     for (x, y) in batches.prefix(warmup) { step(x, y) }
-    return timed { for (x, y) in batches { step(x, y) } }
+    return (0..<passes).map { _ in timed { for (x, y) in batches { step(x, y) } } }.min()!
 }
 
 /// `count` samples cut into batches of `batchSize` (the last one shorter): `make(start, end)` gives one batch.

@@ -1,6 +1,6 @@
 """PyTorch peer: MLP 784-512-256-10 training steps (batch 128, Adam, cross-entropy), and GEMM GFLOP/s."""
 import torch
-from common import report, timed
+from common import report, timed, train_epoch_seconds
 
 torch.manual_seed(0)
 gemm = {}
@@ -14,13 +14,5 @@ model = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 x, y = torch.randn(128, 784), torch.randint(0, 10, (128,))
 steps = 200
-
-def train():
-    for _ in range(steps):
-        optimizer.zero_grad()
-        torch.nn.functional.cross_entropy(model(x), y).backward()
-        optimizer.step()
-
-train()
-seconds = min(timed(train) for _ in range(3))
+seconds = train_epoch_seconds(model, optimizer, torch.nn.functional.cross_entropy, [(x, y)] * steps)
 report(seconds=seconds, samples_per_second=steps * 128 / seconds, gemm_gflops=gemm)
