@@ -1,10 +1,11 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-/// Release builds drop exclusivity checks on hot loops; debug builds keep them. (-Ounchecked is avoided:
-/// Swift 6.3 miscompiled the engine with it.)
+/// Release builds drop exclusivity checks on hot loops; debug builds keep them. `-fno-math-errno` lets
+/// `Float.squareRoot()` (a C `sqrtf` on Linux) compile to a vector square root instead of a call that may set
+/// errno, so loops such as Adam's vectorise. (-Ounchecked is avoided: Swift 6.3 miscompiled the engine with it.)
 let fastMath: [SwiftSetting] = [
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+    .unsafeFlags(["-enforce-exclusivity=unchecked", "-Xcc", "-fno-math-errno"], .when(configuration: .release)),
 ]
 
 let package = Package(

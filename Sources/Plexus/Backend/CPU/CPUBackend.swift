@@ -367,17 +367,19 @@ public final class CPUBackend: Backend {
         let correction2 = 1 - Foundation.pow(beta2, Float(step))
         let stepSize = learningRate / correction1
         let sqrtCorrection2 = correction2.squareRoot()
+        // Weight decay without a branch in the loop: AdamW shrinks the parameter, Adam adds it to the gradient (L2).
+        let shrink: Float = decoupled ? 1 - learningRate * weightDecay : 1
+        let l2: Float = decoupled ? 0 : weightDecay
         parallelFor(count) { range in
+            // Each element is read once into locals and written once, so the loop vectorises.
             for i in range {
-                var d = g[i]
-                if decoupled {
-                    p[i] *= 1 - learningRate * weightDecay
-                } else {
-                    d += weightDecay * p[i]
-                }
-                ms[i] = beta1 * ms[i] + (1 - beta1) * d
-                vs[i] = beta2 * vs[i] + (1 - beta2) * d * d
-                p[i] -= stepSize * ms[i] / (vs[i].squareRoot() / sqrtCorrection2 + epsilon)
+                let parameter = p[i]
+                let d = g[i] + l2 * parameter
+                let first = beta1 * ms[i] + (1 - beta1) * d
+                let second = beta2 * vs[i] + (1 - beta2) * d * d
+                ms[i] = first
+                vs[i] = second
+                p[i] = parameter * shrink - stepSize * first / (second.squareRoot() / sqrtCorrection2 + epsilon)
             }
         }
     }
