@@ -21,7 +21,7 @@ func benchConvNet() -> Measurement {
     }
     let optimizer = Adam(parameters: model.parameters(), learningRate: 1e-3)
     let seconds = trainEpochSeconds(model: model, optimizer: optimizer, batches: batches, loss: .crossEntropy(labelSmoothing: 0, classWeights: nil),
-                                    passes: 1)
+                                    passes: 2)
 
     return ["seconds": seconds, "samples_per_second": Double(samples) / seconds,
             "inference_images_per_second": inferenceImagesPerSecond(model, batches[0].0, steps: 50)]

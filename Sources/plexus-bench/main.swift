@@ -1,7 +1,8 @@
 import Foundation
 
 /// `make bench`: each reference model is timed in its own process (so peak memory is its own), next to the
-/// same model in PyTorch CPU (bench/peers/NAME.py) when torch is installed. The table and bench/results.csv
+/// same model in PyTorch CPU (bench/peers/NAME.py) when torch is installed, and in Keras (bench/peers/keras_NAME.py)
+/// where TensorFlow is. The table and bench/results.csv
 /// report the ratio Plexus time / PyTorch time: below 1 means Plexus is faster.
 ///
 /// `plexus-bench --model NAME` runs one model and prints its measurement as JSON.
@@ -53,6 +54,13 @@ for model in selected {
     csv.append([model.name, cell(ours["seconds"], "%.4f"), cell(peerSeconds, "%.4f"), cell(ratio, "%.3f")].joined(separator: ","))
     if let inference = ours["inference_images_per_second"] {
         extraLines.append("\(model.name) inference: plexus \(cell(inference, "%.0f")) images/s, pytorch \(cell(theirs?["inference_images_per_second"] as? Double, "%.0f")) images/s")
+    }
+    // Keras peers (bench/peers/keras_NAME.py) run where TensorFlow is installed; their line is left out otherwise.
+    if FileManager.default.fileExists(atPath: "bench/peers/keras_\(model.name).py"),
+       let keras = runJSON(["python3", "bench/peers/keras_\(model.name).py"]), let kerasSeconds = keras["seconds"] as? Double {
+        extraLines.append("\(model.name) vs Keras \(keras["keras"] ?? "?") on TensorFlow \(keras["tensorflow"] ?? "?") CPU: plexus \(cell(ours["seconds"])) s, keras \(cell(kerasSeconds)) s per epoch, "
+                          + "ratio \(cell(ours["seconds"]! / kerasSeconds)); inference \(cell(ours["inference_images_per_second"], "%.0f")) vs "
+                          + "\(cell(keras["inference_images_per_second"] as? Double, "%.0f")) images/s; peak \(cell(ours["peak_mb"], "%.0f")) vs \(cell(keras["peak_mb"] as? Double, "%.0f")) MB")
     }
     if model.name == "mlp" {
         let peerGEMM = theirs?["gemm_gflops"] as? [String: Double]

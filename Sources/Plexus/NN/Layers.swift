@@ -49,8 +49,14 @@ public final class Dropout: Module {
 
     public override func forward(_ x: Tensor) -> Tensor {
         guard isTraining && rate > 0 else { return x }
-        let keep = 1 - rate
-        let mask = (0..<x.count).map { _ in rng.nextFloat() < keep ? 1 / keep : 0 }
+        let keep = 1 - rate, scale = 1 / keep
+        // A local copy of the generator keeps the per-element draw in registers (the mask is on every training step).
+        var generator = rng
+        let mask = [Float](unsafeUninitializedCapacity: x.count) { buffer, initialized in
+            for i in 0..<buffer.count { buffer[i] = generator.nextFloat() < keep ? scale : 0 }
+            initialized = buffer.count
+        }
+        rng = generator
         return x * Tensor(shape: x.shape, scalars: mask)
     }
 }
