@@ -23,7 +23,7 @@ struct ImageScan {
 
 /// A problem with what a user asked classify to do (folders, runs, options), in one line naming the folder, file
 /// or run and what was expected.
-public struct ClassifyError: Error, CustomStringConvertible {
+public struct ClassifyError: UserFacingError {
     public let description: String
     init(_ description: String) { self.description = description }
 }

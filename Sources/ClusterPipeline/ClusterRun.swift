@@ -5,7 +5,7 @@ import PlexusKit
 import PlexusStore
 
 /// A problem with the command line or with a stored run, in one line (problems inside files are `FormatError`s).
-public struct ClusterError: Error, CustomStringConvertible, Sendable {
+public struct ClusterError: UserFacingError, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
 }

@@ -5,7 +5,7 @@ import PlexusKit
 import PlexusStore
 
 /// A problem with the command's options, as one line.
-public struct ForecastError: Error, CustomStringConvertible {
+public struct ForecastError: UserFacingError {
     public let description: String
     public init(_ description: String) { self.description = description }
 }

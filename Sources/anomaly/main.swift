@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Plexus
 import PlexusFormats
+import PlexusKit
 import PlexusStore
 
 /// `anomaly`: learns normal scans with a convolutional autoencoder, scores new scans against a threshold set on
@@ -134,22 +135,5 @@ struct PrepareCommand: ParsableCommand {
     }
 }
 
-/// Errors print as one line on stderr with a non-zero exit, not as a stack of Swift types.
-do {
-    var command = try AnomalyCommand.parseAsRoot()
-    try command.run()
-} catch let error as FormatError {
-    FileHandle.standardError.write("anomaly: \(error.description)\n".data(using: .utf8)!)
-    exit(1)
-} catch let error as StoreError {
-    FileHandle.standardError.write("anomaly: \(error.description)\n".data(using: .utf8)!)
-    exit(1)
-} catch let error as TrainingError {
-    FileHandle.standardError.write("anomaly: \(error.description)\n".data(using: .utf8)!)
-    exit(1)
-} catch let error as AnomalyError {
-    FileHandle.standardError.write("anomaly: \(error.description)\n".data(using: .utf8)!)
-    exit(1)
-} catch {
-    AnomalyCommand.exit(withError: error)
-}
+/// Errors a user can act on print as one line on stderr with a non-zero exit, not as a stack of Swift types.
+runCommand("anomaly", { var command = try AnomalyCommand.parseAsRoot(); try command.run() }, otherwise: { AnomalyCommand.exit(withError: $0) })

@@ -3,6 +3,7 @@ import ClassifyPipeline
 import Foundation
 import Plexus
 import PlexusFormats
+import PlexusKit
 import PlexusStore
 
 /// `classify`: image classification from folders of PNGs (one subfolder per class), with every image, prediction
@@ -155,7 +156,7 @@ struct EvaluateCommand: ParsableCommand {
 }
 
 /// A wrong option value, reported like every other error: one line, exit 1.
-struct ClassifyUsage: Error, CustomStringConvertible {
+struct ClassifyUsage: UserFacingError {
     let description: String
     init(_ description: String) { self.description = description }
 }
@@ -165,13 +166,5 @@ func log(_ line: String) {
     fflush(stdout)
 }
 
-/// Errors print as one line on stderr with a non-zero exit, not as a stack of Swift types.
-do {
-    var command = try ClassifyCommand.parseAsRoot()
-    try command.run()
-} catch let error where error is FormatError || error is StoreError || error is ClassifyError || error is ClassifyUsage || error is TrainingError {
-    FileHandle.standardError.write(Data("classify: \(error)\n".utf8))
-    exit(1)
-} catch {
-    ClassifyCommand.exit(withError: error)
-}
+/// Errors a user can act on print as one line on stderr with a non-zero exit, not as a stack of Swift types.
+runCommand("classify", { var command = try ClassifyCommand.parseAsRoot(); try command.run() }, otherwise: { ClassifyCommand.exit(withError: $0) })

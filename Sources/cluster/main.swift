@@ -123,22 +123,5 @@ struct AssignCommand: ParsableCommand {
     }
 }
 
-/// Errors print as one line on stderr with a non-zero exit, not as a stack of Swift types.
-do {
-    var command = try ClusterCommand.parseAsRoot()
-    try command.run()
-} catch let error as FormatError {
-    FileHandle.standardError.write(Data("cluster: \(error.description)\n".utf8))
-    exit(1)
-} catch let error as StoreError {
-    FileHandle.standardError.write(Data("cluster: \(error.description)\n".utf8))
-    exit(1)
-} catch let error as ClusterError {
-    FileHandle.standardError.write(Data("cluster: \(error.description)\n".utf8))
-    exit(1)
-} catch let error as TrainingError {
-    FileHandle.standardError.write(Data("cluster: \(error.description)\n".utf8))
-    exit(1)
-} catch {
-    ClusterCommand.exit(withError: error)
-}
+/// Errors a user can act on print as one line on stderr with a non-zero exit, not as a stack of Swift types.
+runCommand("cluster", { var command = try ClusterCommand.parseAsRoot(); try command.run() }, otherwise: { ClusterCommand.exit(withError: $0) })

@@ -1,9 +1,10 @@
 import ArgumentParser
-import Foundation
 import ForecastPipeline
-import PlexusFormats
-import PlexusStore
+import Foundation
 import Plexus
+import PlexusFormats
+import PlexusKit
+import PlexusStore
 
 /// `forecast`: stock-price forecasting with a recurrent network, evaluated walk-forward against naive forecasts.
 /// Argument parsing and printing only; the work happens in ForecastPipeline.
@@ -102,22 +103,5 @@ struct PredictCommand: ParsableCommand {
     }
 }
 
-/// Errors print as one line on stderr with a non-zero exit, not as a stack of Swift types.
-do {
-    var command = try ForecastCommand.parseAsRoot()
-    try command.run()
-} catch let error as FormatError {
-    FileHandle.standardError.write("forecast: \(error.description)\n".data(using: .utf8)!)
-    exit(1)
-} catch let error as StoreError {
-    FileHandle.standardError.write("forecast: \(error.description)\n".data(using: .utf8)!)
-    exit(1)
-} catch let error as TrainingError {
-    FileHandle.standardError.write("forecast: \(error.description)\n".data(using: .utf8)!)
-    exit(1)
-} catch let error as ForecastError {
-    FileHandle.standardError.write("forecast: \(error.description)\n".data(using: .utf8)!)
-    exit(1)
-} catch {
-    ForecastCommand.exit(withError: error)
-}
+/// Errors a user can act on print as one line on stderr with a non-zero exit, not as a stack of Swift types.
+runCommand("forecast", { var command = try ForecastCommand.parseAsRoot(); try command.run() }, otherwise: { ForecastCommand.exit(withError: $0) })

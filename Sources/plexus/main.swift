@@ -52,22 +52,5 @@ struct SummaryCommand: ParsableCommand {
     }
 }
 
-/// Errors print as one line on stderr with a non-zero exit, not as a stack of Swift types.
-do {
-    var command = try PlexusCommand.parseAsRoot()
-    try command.run()
-} catch {
-    if let format = error as? FormatError {
-        FileHandle.standardError.write("plexus: \(format.description)\n".data(using: .utf8)!)
-        exit(1)
-    }
-    if let store = error as? StoreError {
-        FileHandle.standardError.write("plexus: \(store.description)\n".data(using: .utf8)!)
-        exit(1)
-    }
-    if let training = error as? TrainingError {
-        FileHandle.standardError.write("plexus: \(training.description)\n".data(using: .utf8)!)
-        exit(1)
-    }
-    PlexusCommand.exit(withError: error)
-}
+/// Errors a user can act on print as one line on stderr with a non-zero exit, not as a stack of Swift types.
+runCommand("plexus", { var command = try PlexusCommand.parseAsRoot(); try command.run() }, otherwise: { PlexusCommand.exit(withError: $0) })
