@@ -1,6 +1,7 @@
 import Foundation
 import Plexus
 import PlexusFormats
+import PlexusKit
 
 /// Builds the brain-MRI data set of `anomaly prepare` from NIfTI volumes: axial slices resampled to a square
 /// image, intensity-normalised, split into train / val / test by their height in the head, with synthetic
@@ -123,7 +124,7 @@ public enum BrainSlices {
                 counts["test/abnormal", default: 0] += 1
             }
         }
-        let manifestPath = ImageFolder.join(options.outputDirectory, "slices.csv")
+        let manifestPath = Paths.join(options.outputDirectory, "slices.csv")
         try Data((manifest.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: manifestPath))
         return Summary(counts: counts, manifestPath: manifestPath)
     }

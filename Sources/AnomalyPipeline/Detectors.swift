@@ -1,4 +1,5 @@
 import Foundation
+import PlexusKit
 import Plexus
 
 /// How a per-pixel difference becomes an anomaly map and an image score. Chosen at training, recorded in the

@@ -1,17 +1,5 @@
 import Foundation
-
-/// Quantiles of sorted samples.
-enum Statistics {
-    /// The `q` quantile of ascending `sorted` values, interpolating linearly between order statistics
-    /// (NumPy's default `linear` method).
-    static func quantile<Value: BinaryFloatingPoint>(_ sorted: [Value], _ q: Double) -> Double {
-        precondition(!sorted.isEmpty, "quantile of no values")
-        let position = q * Double(sorted.count - 1)
-        let lower = Int(position.rounded(.down)), upper = min(lower + 1, sorted.count - 1)
-        let fraction = position - Double(lower)
-        return Double(sorted[lower]) * (1 - fraction) + Double(sorted[upper]) * fraction
-    }
-}
+import PlexusKit
 
 /// The threshold of one method and its 0-1 score, both from the scores of held-out normal scans only.
 ///

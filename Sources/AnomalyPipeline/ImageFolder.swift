@@ -37,8 +37,8 @@ public enum ImageFolder {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }.sorted()
         var files: [String] = []
         for name in names {
-            let path = join(directory, name)
-            if isFolder(path) {
+            let path = Paths.join(directory, name)
+            if Paths.isDirectory(path) {
                 guard subfolders.contains(name) else {
                     throw FormatError(path: path, "unexpected folder (expected PNG files, or the layout normal/, abnormal/ and masks/)")
                 }
@@ -54,15 +54,15 @@ public enum ImageFolder {
 
     /// Whether `directory` uses the labelled layout (it has a `normal/`, `abnormal/` or `masks/` subfolder).
     static func isLabelled(_ directory: String) -> Bool {
-        layoutFolders.contains { isFolder(join(directory, $0)) }
+        layoutFolders.contains { Paths.isDirectory(Paths.join(directory, $0)) }
     }
 
     /// The normal scans to train on (labelled `normal`): the PNGs in `directory`, or in `directory/normal/` when it
     /// uses the labelled layout (its abnormal scans, if any, are not used for training).
     public static func normalScans(in directory: String, split: String, size: Int) throws -> [Scan] {
         let labelled = isLabelled(directory)
-        let folder = labelled ? join(directory, "normal") : directory
-        if labelled && !isFolder(folder) { throw missingNormalFolder(directory) }
+        let folder = labelled ? Paths.join(directory, "normal") : directory
+        if labelled && !Paths.isDirectory(folder) { throw missingNormalFolder(directory) }
         let files = try pngFiles(in: folder)
         guard !files.isEmpty else { throw FormatError(path: folder, "no PNG scans in this folder") }
         return try files.map { try load($0, label: "normal", split: split, size: size) }
@@ -73,7 +73,7 @@ public enum ImageFolder {
         guard !paths.isEmpty else { throw AnomalyError("give at least one PNG file or folder to score") }
         var scans: [Scan] = []
         for path in paths {
-            if !isFolder(path) {
+            if !Paths.isDirectory(path) {
                 guard FileManager.default.fileExists(atPath: path) else { throw FormatError(path: path, "no such file or folder") }
                 guard path.lowercased().hasSuffix(".png") else { throw FormatError(path: path, "not a PNG file (expected PNG scans or folders of them)") }
                 scans.append(try load(path, label: nil, split: "test", size: size))
@@ -95,23 +95,23 @@ public enum ImageFolder {
     /// A labelled folder: `normal/` is required (scores need normal scans to be compared with); masks, when there
     /// is a `masks/` folder, are required for every abnormal scan and must have its size.
     static func labelledScans(_ directory: String, size: Int) throws -> [Scan] {
-        let normalFolder = join(directory, "normal"), abnormalFolder = join(directory, "abnormal"), maskFolder = join(directory, "masks")
-        guard isFolder(normalFolder) else { throw missingNormalFolder(directory) }
+        let normalFolder = Paths.join(directory, "normal"), abnormalFolder = Paths.join(directory, "abnormal"), maskFolder = Paths.join(directory, "masks")
+        guard Paths.isDirectory(normalFolder) else { throw missingNormalFolder(directory) }
         if let loose = try pngFiles(in: directory, allowing: Set(layoutFolders)).first {
             throw FormatError(path: loose, "a scan next to the normal/ and abnormal/ folders: move it into one of them")
         }
-        let hasMasks = isFolder(maskFolder)
+        let hasMasks = Paths.isDirectory(maskFolder)
         var scans = try pngFiles(in: normalFolder).map { path in
             try load(path, label: "normal", split: "test", size: size, truth: hasMasks ? Plane(width: size, height: size) : nil)
         }
-        let abnormal = isFolder(abnormalFolder) ? try pngFiles(in: abnormalFolder) : []
+        let abnormal = Paths.isDirectory(abnormalFolder) ? try pngFiles(in: abnormalFolder) : []
         for path in abnormal {
             let scan = try load(path, label: "abnormal", split: "test", size: size)
             guard hasMasks else {
                 scans.append(scan)
                 continue
             }
-            let maskPath = join(maskFolder, (path as NSString).lastPathComponent)
+            let maskPath = Paths.join(maskFolder, (path as NSString).lastPathComponent)
             guard FileManager.default.fileExists(atPath: maskPath) else {
                 throw FormatError(path: maskPath, "missing: every abnormal scan needs a mask of the same name in masks/ (for \(path))")
             }
@@ -128,7 +128,7 @@ public enum ImageFolder {
     }
 
     static func missingNormalFolder(_ directory: String) -> FormatError {
-        let present = layoutFolders.filter { isFolder(join(directory, $0)) }.map { $0 + "/" }.joined(separator: " and ")
+        let present = layoutFolders.filter { Paths.isDirectory(Paths.join(directory, $0)) }.map { $0 + "/" }.joined(separator: " and ")
         return FormatError(path: directory, "has \(present) but no normal/ folder (expected normal/, abnormal/ and optionally masks/)")
     }
 
@@ -147,14 +147,5 @@ public enum ImageFolder {
         let image = try PNG.decode(bytes, path: path)
         return Scan(path: path, label: label, row: ImageRow(path: path, label: label, split: split, png: bytes, decoded: image),
                     plane: Plane(image).resized(width: size, height: size), truth: truth)
-    }
-
-    static func isFolder(_ path: String) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-    }
-
-    static func join(_ directory: String, _ name: String) -> String {
-        directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PlexusFormats
+import PlexusKit
 
 /// The pictures a run writes: heat maps over scans, a grid of the most anomalous scans, the ROC curve.
 ///
@@ -123,7 +124,7 @@ enum Rendering {
         func y(_ value: Double) -> String { String(format: "%.1f", margin.top + (1 - value) * plot) }
         var svg = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(size))\" height=\"\(Int(margin.top + plot + margin.bottom))\" font-family=\"sans-serif\" font-size=\"12\">",
                    "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-                   "<text x=\"\(Int(size / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">\(escape(title))</text>"]
+                   "<text x=\"\(Int(size / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">\(title.xmlEscaped)</text>"]
         for tick in stride(from: 0.0, through: 1.0, by: 0.2) {
             svg.append("<line x1=\"\(x(tick))\" x2=\"\(x(tick))\" y1=\"\(y(0))\" y2=\"\(y(1))\" stroke=\"#eee\"/>")
             svg.append("<line x1=\"\(x(0))\" x2=\"\(x(1))\" y1=\"\(y(tick))\" y2=\"\(y(tick))\" stroke=\"#eee\"/>")
@@ -139,13 +140,9 @@ enum Rendering {
             svg.append("<polyline points=\"\(points)\" fill=\"none\" stroke=\"\(curve.color)\" stroke-width=\"2\"/>")
             let row = 0.08 + 0.07 * Double(curves.count - 1 - index)
             svg.append("<line x1=\"\(x(0.45))\" x2=\"\(x(0.52))\" y1=\"\(y(row))\" y2=\"\(y(row))\" stroke=\"\(curve.color)\" stroke-width=\"2\"/>")
-            svg.append("<text x=\"\(x(0.54))\" y=\"\(y(row))\" dominant-baseline=\"middle\">\(escape(curve.label)) (AUROC \(String(format: "%.3f", curve.auroc)))</text>")
+            svg.append("<text x=\"\(x(0.54))\" y=\"\(y(row))\" dominant-baseline=\"middle\">\(curve.label.xmlEscaped) (AUROC \(String(format: "%.3f", curve.auroc)))</text>")
         }
         svg.append("</svg>")
         return svg.joined(separator: "\n") + "\n"
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }

@@ -230,18 +230,13 @@ public enum AnomalyScoring {
     }
 
     static func csv(_ results: [ScanResult]) -> String {
-        var lines = ["path,label," + Method.allCases.map { "\($0)_score,\($0)_calibrated,\($0)_anomaly" }.joined(separator: ",") + ",heatmap"]
-        for result in results {
-            let cells = Method.allCases.map { method -> String in
+        let header = ["path", "label"] + Method.allCases.flatMap { ["\($0)_score", "\($0)_calibrated", "\($0)_anomaly"] } + ["heatmap"]
+        let rows = results.map { result in
+            [result.path, result.label ?? ""] + Method.allCases.flatMap { method -> [String] in
                 let verdict = result.verdicts[method]!
-                return String(format: "%.6g,%.4f,%d", verdict.score, verdict.calibrated, verdict.isAnomaly ? 1 : 0)
-            }
-            lines.append([quote(result.path), result.label ?? ""].joined(separator: ",") + "," + cells.joined(separator: ",") + "," + quote(result.heatmapPath))
+                return [String(format: "%.6g", verdict.score), String(format: "%.4f", verdict.calibrated), verdict.isAnomaly ? "1" : "0"]
+            } + [result.heatmapPath]
         }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    static func quote(_ field: String) -> String {
-        field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+        return CSV.write(header: header, rows: rows)
     }
 }

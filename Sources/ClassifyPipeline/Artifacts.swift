@@ -1,6 +1,7 @@
 import Foundation
 import Plexus
 import PlexusFormats
+import PlexusKit
 
 /// The files a run leaves in its folder (`runs/<run id>/` unless `--out` says otherwise).
 enum Artifacts {
@@ -14,7 +15,7 @@ enum Artifacts {
         }
         var written: [String] = []
         func path(_ name: String) -> String {
-            let path = ImageFolder.join(directory, name)
+            let path = Paths.join(directory, name)
             written.append(path)
             return path
         }

@@ -38,9 +38,9 @@ enum ImageFolder {
     static func labelled(_ directory: String, strict: Bool, minimumClasses: Int = 2) throws -> (classes: [String], scan: ImageScan) {
         let classes = try subfolders(of: directory)
         guard !classes.isEmpty else {
-            let hint = try visibleEntries(of: directory).contains { !isDirectory(join(directory, $0)) }
-                ? " (it holds files directly; put them in one subfolder per class, e.g. \(join(directory, "cat/1.png")))"
-                : " (expected one subfolder of PNGs per class, e.g. \(join(directory, "cat/1.png")))"
+            let hint = try visibleEntries(of: directory).contains { !Paths.isDirectory(Paths.join(directory, $0)) }
+                ? " (it holds files directly; put them in one subfolder per class, e.g. \(Paths.join(directory, "cat/1.png")))"
+                : " (expected one subfolder of PNGs per class, e.g. \(Paths.join(directory, "cat/1.png")))"
             throw ClassifyError("\(directory): no class folders found\(hint)")
         }
         guard classes.count >= minimumClasses else {
@@ -48,7 +48,7 @@ enum ImageFolder {
         }
         var scan = ImageScan()
         for name in classes {
-            let folder = join(directory, name)
+            let folder = Paths.join(directory, name)
             let paths = try filesRecursively(in: folder)
             let before = scan.files.count, skippedBefore = scan.skipped.count
             try read(paths, label: name, strict: strict, into: &scan)
@@ -67,7 +67,7 @@ enum ImageFolder {
         let known = Set(classes)
         for path in paths {
             guard FileManager.default.fileExists(atPath: path) else { throw ClassifyError("\(path): no such file or folder") }
-            let files = isDirectory(path) ? try filesRecursively(in: path) : [path]
+            let files = Paths.isDirectory(path) ? try filesRecursively(in: path) : [path]
             for file in files {
                 let parent = URL(fileURLWithPath: file).deletingLastPathComponent().lastPathComponent
                 try read([file], label: known.contains(parent) ? parent : nil, strict: strict, into: &scan)
@@ -101,11 +101,11 @@ enum ImageFolder {
 
     /// Visible subfolders of `directory`, sorted by name (byte order, as Python's `sorted`, which Keras uses).
     static func subfolders(of directory: String) throws -> [String] {
-        try visibleEntries(of: directory).filter { isDirectory(join(directory, $0)) }.sorted { Array($0.utf8).lexicographicallyPrecedes($1.utf8) }
+        try visibleEntries(of: directory).filter { Paths.isDirectory(Paths.join(directory, $0)) }.sorted { Array($0.utf8).lexicographicallyPrecedes($1.utf8) }
     }
 
     private static func visibleEntries(of directory: String) throws -> [String] {
-        guard isDirectory(directory) else { throw ClassifyError("\(directory): no such folder") }
+        guard Paths.isDirectory(directory) else { throw ClassifyError("\(directory): no such folder") }
         do {
             return try FileManager.default.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }
         } catch {
@@ -117,18 +117,9 @@ enum ImageFolder {
     private static func filesRecursively(in folder: String) throws -> [String] {
         var files: [String] = []
         for name in try visibleEntries(of: folder) {
-            let path = join(folder, name)
-            if isDirectory(path) { files += try filesRecursively(in: path) } else { files.append(path) }
+            let path = Paths.join(folder, name)
+            if Paths.isDirectory(path) { files += try filesRecursively(in: path) } else { files.append(path) }
         }
         return files.sorted { Array($0.utf8).lexicographicallyPrecedes($1.utf8) }
-    }
-
-    static func isDirectory(_ path: String) -> Bool {
-        var directory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
-    }
-
-    static func join(_ folder: String, _ name: String) -> String {
-        folder.hasSuffix("/") ? folder + name : folder + "/" + name
     }
 }

@@ -63,7 +63,7 @@ struct LabelledData {
         if let testDirectory = options.testDirectory {
             let (testClasses, testScan) = try ImageFolder.labelled(testDirectory, strict: options.strict, minimumClasses: 1)
             if let unknown = testClasses.first(where: { classIndex[$0] == nil }) {
-                throw ClassifyError("\(ImageFolder.join(testDirectory, unknown)): class '\(unknown)' is not one of the training classes "
+                throw ClassifyError("\(Paths.join(testDirectory, unknown)): class '\(unknown)' is not one of the training classes "
                                     + "(\(classes.joined(separator: ", ")))")
             }
             report(testScan.skipped, in: testDirectory, log: log)

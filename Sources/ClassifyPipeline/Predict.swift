@@ -97,7 +97,7 @@ extension ClassifyPipeline {
         let (folderClasses, scan) = try ImageFolder.labelled(options.directory, strict: options.strict, minimumClasses: 1)
         let index = Dictionary(uniqueKeysWithValues: classifier.classes.enumerated().map { ($1, $0) })
         if let unknown = folderClasses.first(where: { index[$0] == nil }) {
-            throw ClassifyError("\(ImageFolder.join(options.directory, unknown)): class '\(unknown)' is not one the model of run \(options.runID) "
+            throw ClassifyError("\(Paths.join(options.directory, unknown)): class '\(unknown)' is not one the model of run \(options.runID) "
                                 + "knows (\(classifier.classes.joined(separator: ", ")))")
         }
         for error in scan.skipped { options.log("skipped \(error.description)") }

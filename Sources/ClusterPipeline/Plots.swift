@@ -1,5 +1,6 @@
 import Foundation
 import Plexus
+import PlexusKit
 
 /// The two pictures of a run, as self-contained SVG (no plotting library): users on their first two principal
 /// components coloured by segment, and a heat map of the segment profiles.
@@ -32,7 +33,7 @@ public enum Plots {
         for (segment, entry) in legend.enumerated() {
             let top = plot.top + 10 + Double(segment) * 22
             svg += "<circle cx=\"\(plot.right + 24)\" cy=\"\(top)\" r=\"6\" fill=\"\(palette[segment % palette.count])\"/>\n"
-            svg += "<text x=\"\(plot.right + 36)\" y=\"\(top + 4)\" font-size=\"12\">\(escape(entry))</text>\n"
+            svg += "<text x=\"\(plot.right + 36)\" y=\"\(top + 4)\" font-size=\"12\">\(entry.xmlEscaped)</text>\n"
         }
         if shown.count < points.rows {
             svg += "<text x=\"\(plot.left)\" y=\"\(height - 8)\" font-size=\"11\" fill=\"#555\">\(shown.count) of \(points.rows) users drawn (seeded random sample)</text>\n"
@@ -49,16 +50,16 @@ public enum Plots {
         var svg = header(width, height, title)
         for (c, column) in columns.enumerated() {
             let cx = left + (Double(c) + 0.5) * cell.width
-            svg += "<text x=\"\(cx)\" y=\"\(top - 8)\" font-size=\"11\" text-anchor=\"start\" transform=\"rotate(-30 \(cx) \(top - 8))\">\(escape(column))</text>\n"
+            svg += "<text x=\"\(cx)\" y=\"\(top - 8)\" font-size=\"11\" text-anchor=\"start\" transform=\"rotate(-30 \(cx) \(top - 8))\">\(column.xmlEscaped)</text>\n"
         }
         for (r, row) in rows.enumerated() {
             let cy = top + Double(r) * cell.height
-            svg += "<text x=\"\(left - 8)\" y=\"\(cy + cell.height / 2 + 4)\" font-size=\"12\" text-anchor=\"end\">\(escape(row))</text>\n"
+            svg += "<text x=\"\(left - 8)\" y=\"\(cy + cell.height / 2 + 4)\" font-size=\"12\" text-anchor=\"end\">\(row.xmlEscaped)</text>\n"
             for c in columns.indices {
                 let cx = left + Double(c) * cell.width
                 svg += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%@\" stroke=\"#fff\"/>\n",
                               cx, cy, cell.width, cell.height, colour(levels[r][c]))
-                svg += "<text x=\"\(cx + cell.width / 2)\" y=\"\(cy + cell.height / 2 + 4)\" font-size=\"11\" text-anchor=\"middle\">\(escape(texts[r][c]))</text>\n"
+                svg += "<text x=\"\(cx + cell.width / 2)\" y=\"\(cy + cell.height / 2 + 4)\" font-size=\"11\" text-anchor=\"middle\">\(texts[r][c].xmlEscaped)</text>\n"
             }
         }
         svg += "<text x=\"\(left)\" y=\"\(height - 24)\" font-size=\"11\" fill=\"#555\">colour: segment mean of the scaled feature, in standard deviations from all users (for shares, of one event); blue below, red above, saturating at ±2</text>\n"
@@ -82,7 +83,7 @@ public enum Plots {
         """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif">
         <rect width="100%" height="100%" fill="white"/>
-        <text x="\(Int(width) / 2)" y="24" font-size="15" text-anchor="middle">\(escape(title))</text>
+        <text x="\(Int(width) / 2)" y="24" font-size="15" text-anchor="middle">\(title.xmlEscaped)</text>
 
         """
     }
@@ -99,8 +100,8 @@ public enum Plots {
             svg += "<text x=\"\(plot.left - 8)\" y=\"\(position + 4)\" font-size=\"11\" text-anchor=\"end\">\(label(value))</text>\n"
         }
         let middleY = (plot.top + plot.bottom) / 2
-        svg += "<text x=\"\((plot.left + plot.right) / 2)\" y=\"\(plot.bottom + 38)\" font-size=\"12\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
-        svg += "<text x=\"18\" y=\"\(middleY)\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(middleY))\">\(escape(yLabel))</text>\n"
+        svg += "<text x=\"\((plot.left + plot.right) / 2)\" y=\"\(plot.bottom + 38)\" font-size=\"12\" text-anchor=\"middle\">\(xLabel.xmlEscaped)</text>\n"
+        svg += "<text x=\"18\" y=\"\(middleY)\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(middleY))\">\(yLabel.xmlEscaped)</text>\n"
         return svg
     }
 
@@ -116,10 +117,5 @@ public enum Plots {
 
     static func label(_ value: Double) -> String {
         abs(value) < 1e-9 ? "0" : String(format: "%g", value)
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

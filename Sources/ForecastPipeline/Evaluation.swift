@@ -1,4 +1,5 @@
 import Foundation
+import PlexusKit
 
 /// Prediction intervals from residual quantiles, one pair per horizon step.
 ///
@@ -27,8 +28,8 @@ public struct IntervalCalibration: Sendable, Equatable {
         var lower: [Double] = [], upper: [Double] = []
         for k in 0..<horizon {
             let residuals = zip(forecasts, actuals).map { multiplicative ? log($1[k] / $0[k]) : $1[k] - $0[k] }.sorted()
-            lower.append(quantile(residuals, (1 - level) / 2))
-            upper.append(quantile(residuals, (1 + level) / 2))
+            lower.append(Statistics.quantile(residuals, (1 - level) / 2))
+            upper.append(Statistics.quantile(residuals, (1 + level) / 2))
         }
         self.init(level: level, multiplicative: multiplicative, lower: lower, upper: upper)
     }
@@ -37,15 +38,6 @@ public struct IntervalCalibration: Sendable, Equatable {
     public func interval(_ point: Double, step: Int) -> (lower: Double, upper: Double) {
         multiplicative ? (point * exp(lower[step]), point * exp(upper[step])) : (point + lower[step], point + upper[step])
     }
-}
-
-/// Linear interpolation between order statistics (numpy's default) of sorted values.
-func quantile(_ sorted: [Double], _ q: Double) -> Double {
-    guard sorted.count > 1 else { return sorted.first ?? 0 }
-    let position = q * Double(sorted.count - 1)
-    let below = Int(position.rounded(.down))
-    let above = min(below + 1, sorted.count - 1)
-    return sorted[below] + (sorted[above] - sorted[below]) * (position - Double(below))
 }
 
 /// One forecast of one model: the price `step + 1` days after `origin` (indices into the series).

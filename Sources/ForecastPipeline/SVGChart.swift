@@ -1,4 +1,5 @@
 import Foundation
+import PlexusKit
 
 /// A small line chart written as SVG text: lines, shaded bands and vertical markers on linear axes, with a
 /// legend. Enough for a forecast plot and loss curves without a plotting library.
@@ -56,7 +57,7 @@ struct SVGChart {
 
         var out = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">",
                    "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-                   "<text x=\"\(f(width / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(SVGChart.escape(title))</text>"]
+                   "<text x=\"\(f(width / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(title.xmlEscaped)</text>"]
         // Grid and axes.
         for tick in yTicks {
             out.append("<line x1=\"\(f(plot.x0))\" x2=\"\(f(plot.x1))\" y1=\"\(f(py(tick)))\" y2=\"\(f(py(tick)))\" stroke=\"#e5e5e5\"/>")
@@ -71,10 +72,10 @@ struct SVGChart {
         }
         for (x, label) in xTicks {
             out.append("<line x1=\"\(f(px(x)))\" x2=\"\(f(px(x)))\" y1=\"\(f(plot.y1))\" y2=\"\(f(plot.y1 + 5))\" stroke=\"#444\"/>")
-            out.append("<text x=\"\(f(px(x)))\" y=\"\(f(plot.y1 + 19))\" text-anchor=\"middle\">\(SVGChart.escape(label))</text>")
+            out.append("<text x=\"\(f(px(x)))\" y=\"\(f(plot.y1 + 19))\" text-anchor=\"middle\">\(label.xmlEscaped)</text>")
         }
         out.append("<rect x=\"\(f(plot.x0))\" y=\"\(f(plot.y0))\" width=\"\(f(plot.x1 - plot.x0))\" height=\"\(f(plot.y1 - plot.y0))\" fill=\"none\" stroke=\"#444\"/>")
-        out.append("<text transform=\"translate(16 \(f((plot.y0 + plot.y1) / 2))) rotate(-90)\" text-anchor=\"middle\">\(SVGChart.escape(yLabel))</text>")
+        out.append("<text transform=\"translate(16 \(f((plot.y0 + plot.y1) / 2))) rotate(-90)\" text-anchor=\"middle\">\(yLabel.xmlEscaped)</text>")
 
         var legend: [(label: String, color: String, kind: String)] = []
         for element in elements {
@@ -94,7 +95,7 @@ struct SVGChart {
                 out.append("<line x1=\"\(f(px(x)))\" x2=\"\(f(px(x)))\" y1=\"\(f(plot.y0))\" y2=\"\(f(plot.y1))\" stroke=\"\(color)\" stroke-dasharray=\"2 3\"/>")
                 // Labelled at the bottom, on the side with room.
                 let right = px(x) > (plot.x0 + plot.x1) / 2
-                out.append("<text x=\"\(f(px(x) + (right ? -4 : 4)))\" y=\"\(f(plot.y1 - 6))\" fill=\"\(color)\" text-anchor=\"\(right ? "end" : "start")\">\(SVGChart.escape(label))</text>")
+                out.append("<text x=\"\(f(px(x) + (right ? -4 : 4)))\" y=\"\(f(plot.y1 - 6))\" fill=\"\(color)\" text-anchor=\"\(right ? "end" : "start")\">\(label.xmlEscaped)</text>")
             }
         }
         if !legend.isEmpty {
@@ -109,7 +110,7 @@ struct SVGChart {
             default:
                 out.append("<line x1=\"\(f(x))\" x2=\"\(f(x + 22))\" y1=\"\(f(y - 4))\" y2=\"\(f(y - 4))\" stroke=\"\(entry.color)\" stroke-width=\"2\"\(entry.kind == "dashed" ? " stroke-dasharray=\"5 4\"" : "")/>")
             }
-            out.append("<text x=\"\(f(x + 28))\" y=\"\(f(y))\">\(SVGChart.escape(entry.label))</text>")
+            out.append("<text x=\"\(f(x + 28))\" y=\"\(f(y))\">\(entry.label.xmlEscaped)</text>")
         }
         out.append("</svg>")
         return out.joined(separator: "\n") + "\n"
@@ -140,10 +141,5 @@ struct SVGChart {
     static func format(_ value: Double, step: Double) -> String {
         let decimals = step >= 1 ? 0 : min(10, Int((-log10(step) - 1e-9).rounded(.up)))
         return String(format: "%.\(decimals)f", value)
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Plexus
 import PlexusFormats
+import PlexusKit
 import PlexusStore
 import XCTest
 @testable import AnomalyPipeline

@@ -63,14 +63,6 @@ final class BaselineTests: XCTestCase {
 }
 
 final class EvaluationTests: XCTestCase {
-    func testQuantileMatchesNumpy() {
-        // numpy.quantile([1, 2, 3, 4, 10], [0.05, 0.5, 0.95]) = [1.2, 3.0, 8.8]
-        let sorted = [1.0, 2, 3, 4, 10]
-        XCTAssertEqual(quantile(sorted, 0.05), 1.2, accuracy: 1e-12)
-        XCTAssertEqual(quantile(sorted, 0.5), 3)
-        XCTAssertEqual(quantile(sorted, 0.95), 8.8, accuracy: 1e-12)
-    }
-
     func testIntervalsFromResidualQuantiles() {
         let additive = IntervalCalibration(forecasts: [[10], [10], [10]], actuals: [[9], [10], [13]], level: 0.5, multiplicative: false)
         XCTAssertEqual(additive.lower, [-0.5])
