@@ -48,71 +48,40 @@ enum Rendering {
         }
     }
 
-    /// RGB images of one size side by side, `gap` black pixels apart.
+    /// Images of one size side by side, `gap` black pixels apart.
     static func strip(_ images: [PNGImage], gap: Int = 2) -> PNGImage {
         let (width, height) = (images[0].width, images[0].height)
-        let total = images.count * width + (images.count - 1) * gap
-        var canvas = PNGImage(width: total, height: height, channels: 3, pixels: [Float](repeating: 0, count: total * height * 3))
-        for (position, image) in images.enumerated() { paste(image, into: &canvas, x: position * (width + gap), y: 0) }
-        return canvas
+        var canvas = Canvas(width: images.count * width + (images.count - 1) * gap, height: height, background: .black)
+        for (position, image) in images.enumerated() { canvas.paste(image, x: position * (width + gap), y: 0) }
+        return canvas.pngImage
+    }
+
+    /// Images of one width stacked top to bottom, `gap` black pixels apart.
+    static func stack(_ images: [PNGImage], gap: Int = 2) -> PNGImage {
+        var canvas = Canvas(width: images[0].width, height: images.map(\.height).reduce(0, +) + gap * (images.count - 1), background: .black)
+        var y = 0
+        for image in images {
+            canvas.paste(image, x: 0, y: y)
+            y += image.height + gap
+        }
+        return canvas.pngImage
     }
 
     /// Tiles in rows of `columns`, each framed by its colour (red abnormal, green normal, gray unlabelled) and
     /// captioned with its number, the image score.
-    static func grid(_ tiles: [(image: PNGImage, frame: (Float, Float, Float), caption: String)], columns: Int) -> PNGImage {
+    static func grid(_ tiles: [(image: PNGImage, frame: Color, caption: String)], columns: Int) -> PNGImage {
         let border = 3
         let cell = (width: tiles[0].image.width + 2 * border, height: tiles[0].image.height + 2 * border)
         let rows = (tiles.count + columns - 1) / columns
-        let (width, height) = (min(columns, tiles.count) * cell.width, rows * cell.height)
-        var canvas = PNGImage(width: width, height: height, channels: 3, pixels: [Float](repeating: 1, count: width * height * 3))
+        var canvas = Canvas(width: min(columns, tiles.count) * cell.width, height: rows * cell.height)
         for (position, tile) in tiles.enumerated() {
             let (x, y) = ((position % columns) * cell.width, (position / columns) * cell.height)
-            fill(&canvas, x: x, y: y, width: cell.width, height: cell.height, color: tile.frame)
-            paste(tile.image, into: &canvas, x: x + border, y: y + border)
-            let captionWidth = tile.caption.count * 8 + 4
-            fill(&canvas, x: x + border, y: y + border, width: captionWidth, height: 14, color: (0, 0, 0))
-            draw(tile.caption, into: &canvas, x: x + border + 3, y: y + border + 2, scale: 2)
+            canvas.fill(x: x, y: y, width: cell.width, height: cell.height, tile.frame)
+            canvas.paste(tile.image, x: x + border, y: y + border)
+            canvas.fill(x: x + border, y: y + border, width: Canvas.textWidth(tile.caption) + 6, height: 11, .black)
+            canvas.text(tile.caption, x: x + border + 3, y: y + border + 2, .white)
         }
-        return canvas
-    }
-
-    static func paste(_ image: PNGImage, into canvas: inout PNGImage, x: Int, y: Int) {
-        for row in 0..<image.height {
-            for column in 0..<image.width {
-                let target = ((y + row) * canvas.width + x + column) * 3, source = (row * image.width + column) * image.channels
-                for channel in 0..<3 { canvas.pixels[target + channel] = image.pixels[source + min(channel, image.channels - 1)] }
-            }
-        }
-    }
-
-    /// Paints a rectangle, clipped to the canvas.
-    static func fill(_ canvas: inout PNGImage, x: Int, y: Int, width: Int, height: Int, color: (Float, Float, Float)) {
-        for row in max(0, y)..<max(max(0, y), min(canvas.height, y + height)) {
-            for column in max(0, x)..<max(max(0, x), min(canvas.width, x + width)) {
-                let index = (row * canvas.width + column) * 3
-                canvas.pixels.replaceSubrange(index..<index + 3, with: [color.0, color.1, color.2])
-            }
-        }
-    }
-
-    /// A 3×5 pixel font for digits, the point and the minus sign: enough to caption a tile with a score.
-    static let glyphs: [Character: [String]] = [
-        "0": ["111", "101", "101", "101", "111"], "1": ["010", "110", "010", "010", "111"], "2": ["111", "001", "111", "100", "111"],
-        "3": ["111", "001", "111", "001", "111"], "4": ["101", "101", "111", "001", "001"], "5": ["111", "100", "111", "001", "111"],
-        "6": ["111", "100", "111", "101", "111"], "7": ["111", "001", "001", "001", "001"], "8": ["111", "101", "111", "101", "111"],
-        "9": ["111", "101", "111", "001", "111"], ".": ["000", "000", "000", "000", "010"], "-": ["000", "000", "111", "000", "000"],
-    ]
-
-    /// Draws `text` in white; characters without a glyph are left blank.
-    static func draw(_ text: String, into canvas: inout PNGImage, x: Int, y: Int, scale: Int) {
-        for (position, character) in text.enumerated() {
-            guard let glyph = glyphs[character] else { continue }
-            for (row, line) in glyph.enumerated() {
-                for (column, bit) in line.enumerated() where bit == "1" {
-                    fill(&canvas, x: x + (position * 4 + column) * scale, y: y + row * scale, width: scale, height: scale, color: (1, 1, 1))
-                }
-            }
-        }
+        return canvas.pngImage
     }
 
     /// ROC curves of several methods as SVG, with the chance diagonal and each curve's AUROC in the legend.

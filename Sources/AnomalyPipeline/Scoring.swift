@@ -207,7 +207,8 @@ public enum AnomalyScoring {
     static func grid(_ analyses: [Detector.Analysis], thresholds: [Method: MethodThreshold], count: Int) -> PNGImage {
         let ranked = analyses.sorted { $0.maps[.autoencoder]!.score > $1.maps[.autoencoder]!.score }.prefix(count)
         let tiles = ranked.map { analysis in
-            let frame: (Float, Float, Float) = analysis.scan.label == "abnormal" ? (0.85, 0.1, 0.1) : analysis.scan.label == "normal" ? (0.1, 0.65, 0.2) : (0.5, 0.5, 0.5)
+            let frame = analysis.scan.label == "abnormal" ? Color(red: 0.85, green: 0.1, blue: 0.1)
+                : analysis.scan.label == "normal" ? Color(red: 0.1, green: 0.65, blue: 0.2) : Color(red: 0.5, green: 0.5, blue: 0.5)
             return (image: Rendering.overlay(scan: analysis.scan.plane, map: analysis.maps[.autoencoder]!.map,
                                              scale: thresholds[.autoencoder]!.displayScale, truth: analysis.scan.truth),
                     frame: frame, caption: String(format: "%.4f", analysis.maps[.autoencoder]!.score))

@@ -123,7 +123,7 @@ public enum AnomalyTraining {
             // A few held-out scans, each as scan | reconstruction | autoencoder map | intensity map.
             let shown = stride(from: 0, to: analyses.count, by: max(1, analyses.count / 6)).prefix(6).map { analyses[$0] }
             let panels = shown.map { Detector.panel($0, thresholds: thresholds) }
-            try PNG.write(stack(panels), path: picturePath)
+            try PNG.write(Rendering.stack(panels), path: picturePath)
 
             let seconds = history.epochs.map(\.seconds)
             return Report(runID: runID, modelSummary: summary(model, inputShape: [1, size, size]), history: history, trainScans: train.count,
@@ -166,19 +166,6 @@ public enum AnomalyTraining {
         let size = scans[0].plane.width
         let inputs = Tensor(shape: [scans.count, 1, size, size], scalars: scans.flatMap(\.plane.values))
         return Dataset(inputs: inputs, targets: .values(inputs))
-    }
-
-    /// Images of one width stacked top to bottom, 2 black pixels apart.
-    static func stack(_ images: [PNGImage]) -> PNGImage {
-        let width = images[0].width, gap = 2
-        let height = images.map(\.height).reduce(0, +) + gap * (images.count - 1)
-        var canvas = PNGImage(width: width, height: height, channels: 3, pixels: [Float](repeating: 0, count: width * height * 3))
-        var y = 0
-        for image in images {
-            Rendering.paste(image, into: &canvas, x: 0, y: y)
-            y += image.height + gap
-        }
-        return canvas
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Plexus
+import PlexusKit
 
 /// The run's pictures, written as PNG into its folder: the confusion matrix as a heat map, the learning curves,
 /// and a grid of misclassified images.

@@ -1,47 +1,51 @@
 import PlexusFormats
 
 /// An RGB colour with components in 0...1.
-struct Color {
-    var red: Float, green: Float, blue: Float
+public struct Color: Sendable {
+    public var red: Float, green: Float, blue: Float
 
-    static let white = Color(red: 1, green: 1, blue: 1)
-    static let black = Color(red: 0, green: 0, blue: 0)
-    static let gray = Color(red: 0.55, green: 0.55, blue: 0.55)
-    static let lightGray = Color(red: 0.9, green: 0.9, blue: 0.9)
-    static let blue = Color(red: 0.12, green: 0.47, blue: 0.71)
-    static let orange = Color(red: 1.0, green: 0.5, blue: 0.05)
-    static let green = Color(red: 0.17, green: 0.63, blue: 0.17)
-    static let red = Color(red: 0.84, green: 0.15, blue: 0.16)
+    public init(red: Float, green: Float, blue: Float) {
+        (self.red, self.green, self.blue) = (red, green, blue)
+    }
+
+    public static let white = Color(red: 1, green: 1, blue: 1)
+    public static let black = Color(red: 0, green: 0, blue: 0)
+    public static let gray = Color(red: 0.55, green: 0.55, blue: 0.55)
+    public static let lightGray = Color(red: 0.9, green: 0.9, blue: 0.9)
+    public static let blue = Color(red: 0.12, green: 0.47, blue: 0.71)
+    public static let orange = Color(red: 1.0, green: 0.5, blue: 0.05)
+    public static let green = Color(red: 0.17, green: 0.63, blue: 0.17)
+    public static let red = Color(red: 0.84, green: 0.15, blue: 0.16)
 
     /// The colour `amount` (0...1) of the way from `self` to `other`.
-    func mixed(with other: Color, _ amount: Float) -> Color {
+    public func mixed(with other: Color, _ amount: Float) -> Color {
         let t = min(max(amount, 0), 1)
         return Color(red: red + (other.red - red) * t, green: green + (other.green - green) * t, blue: blue + (other.blue - blue) * t)
     }
 }
 
-/// A small raster for the pipeline's plots: filled rectangles, lines, images and text in a built-in 5×7 pixel font,
+/// A small raster for the pipelines' plots and pictures: filled rectangles, lines, images and text in a built-in 5×7 pixel font,
 /// written as PNG through `PNG.write`. No font files, no dependencies: the plots look the same everywhere.
-struct Canvas {
-    let width: Int
-    let height: Int
-    private(set) var pixels: [Float]  // RGB, row-major
+public struct Canvas {
+    public let width: Int
+    public let height: Int
+    public private(set) var pixels: [Float]  // RGB, row-major
 
-    init(width: Int, height: Int, background: Color = .white) {
+    public init(width: Int, height: Int, background: Color = .white) {
         self.width = width
         self.height = height
         pixels = [Float](repeating: 0, count: width * height * 3)
         fill(x: 0, y: 0, width: width, height: height, background)
     }
 
-    mutating func set(_ x: Int, _ y: Int, _ color: Color) {
+    public mutating func set(_ x: Int, _ y: Int, _ color: Color) {
         guard x >= 0 && x < width && y >= 0 && y < height else { return }
         let base = (y * width + x) * 3
         (pixels[base], pixels[base + 1], pixels[base + 2]) = (color.red, color.green, color.blue)
     }
 
     /// Fills the part of the rectangle that lies on the canvas.
-    mutating func fill(x: Int, y: Int, width w: Int, height h: Int, _ color: Color) {
+    public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, _ color: Color) {
         let (left, right, top, bottom) = (max(x, 0), min(x + w, width), max(y, 0), min(y + h, height))
         guard left < right && top < bottom else { return }
         for row in top..<bottom {
@@ -50,7 +54,7 @@ struct Canvas {
     }
 
     /// A rectangle outline `thickness` pixels wide, drawn inside the rectangle.
-    mutating func frame(x: Int, y: Int, width w: Int, height h: Int, _ color: Color, thickness: Int = 1) {
+    public mutating func frame(x: Int, y: Int, width w: Int, height h: Int, _ color: Color, thickness: Int = 1) {
         fill(x: x, y: y, width: w, height: thickness, color)
         fill(x: x, y: y + h - thickness, width: w, height: thickness, color)
         fill(x: x, y: y, width: thickness, height: h, color)
@@ -58,7 +62,7 @@ struct Canvas {
     }
 
     /// A straight line (Bresenham) drawn with a square pen `thickness` pixels wide.
-    mutating func line(from start: (x: Int, y: Int), to end: (x: Int, y: Int), _ color: Color, thickness: Int = 1) {
+    public mutating func line(from start: (x: Int, y: Int), to end: (x: Int, y: Int), _ color: Color, thickness: Int = 1) {
         var (x, y) = start
         let (dx, dy) = (abs(end.x - x), -abs(end.y - y))
         let (stepX, stepY) = (x < end.x ? 1 : -1, y < end.y ? 1 : -1)
@@ -74,7 +78,7 @@ struct Canvas {
     }
 
     /// A [channels, height, width] image (1 or 3 channels, values in 0...1) scaled up by `scale`, top-left at (x, y).
-    mutating func image(_ values: ArraySlice<Float>, channels: Int, width w: Int, height h: Int, x: Int, y: Int, scale: Int) {
+    public mutating func image(_ values: ArraySlice<Float>, channels: Int, width w: Int, height h: Int, x: Int, y: Int, scale: Int) {
         let plane = w * h
         for row in 0..<h {
             for column in 0..<w {
@@ -88,11 +92,11 @@ struct Canvas {
     }
 
     /// Width in pixels of `text` at `scale` (6 pixels per character at scale 1: 5 for the glyph, 1 of spacing).
-    static func textWidth(_ text: String, scale: Int = 1) -> Int { max(text.count * 6 - 1, 0) * scale }
+    public static func textWidth(_ text: String, scale: Int = 1) -> Int { max(text.count * 6 - 1, 0) * scale }
 
     /// `text` with its top-left corner at (x, y), 7 × `scale` pixels high (8 with descenders). Characters without a
     /// glyph draw as `?`.
-    mutating func text(_ text: String, x: Int, y: Int, _ color: Color = .black, scale: Int = 1) {
+    public mutating func text(_ text: String, x: Int, y: Int, _ color: Color = .black, scale: Int = 1) {
         for (index, character) in text.enumerated() {
             let columns = Font.glyphs[character] ?? Font.glyphs["?"]!
             for (column, bits) in columns.enumerated() {
@@ -104,12 +108,26 @@ struct Canvas {
     }
 
     /// `text` cut to at most `characters` characters, ending in `.` when cut.
-    static func truncated(_ text: String, to characters: Int) -> String {
+    public static func truncated(_ text: String, to characters: Int) -> String {
         text.count <= characters ? text : String(text.prefix(max(characters - 1, 0))) + "."
     }
 
-    func write(to path: String) throws {
-        try PNG.write(PNGImage(width: width, height: height, channels: 3, pixels: pixels), path: path)
+    /// A gray or RGB image (values in 0...1) at its own size, top-left at (x, y), clipped to the canvas.
+    public mutating func paste(_ image: PNGImage, x: Int, y: Int) {
+        let rgb = image.converted(toChannels: 3)
+        for row in 0..<rgb.height {
+            for column in 0..<rgb.width {
+                let source = (row * rgb.width + column) * 3
+                set(x + column, y + row, Color(red: rgb.pixels[source], green: rgb.pixels[source + 1], blue: rgb.pixels[source + 2]))
+            }
+        }
+    }
+
+    /// The canvas as an RGB image.
+    public var pngImage: PNGImage { PNGImage(width: width, height: height, channels: 3, pixels: pixels) }
+
+    public func write(to path: String) throws {
+        try PNG.write(pngImage, path: path)
     }
 }
 
