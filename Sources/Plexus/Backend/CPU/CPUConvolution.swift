@@ -143,7 +143,7 @@ private struct ConvolutionPrimitive {
                 bound[index] = done.converted.pointer
                 continue
             }
-            let scratch = backend.allocate((dnnl_memory_desc_get_size(&chosen) + 3) / 4)
+            let scratch = backend.allocate(layout: chosen)
             scratches.append(scratch)
             let reorder = OneDNN.shared.cached(Key(geometry: geometry, pass: pass, reorderFor: argument.kind)) {
                 argument.isOutput ? OneDNN.reorder(from: chosen, to: plain) : OneDNN.reorder(from: plain, to: chosen)
@@ -276,14 +276,5 @@ extension OneDNN {
             dnnl_primitive_attr_destroy(attributes)
         }
         return body(attributes!)
-    }
-
-    /// A primitive copying a buffer of layout `from` into one of layout `to` (same dimensions).
-    fileprivate static func reorder(from: dnnl_memory_desc_t, to: dnnl_memory_desc_t) -> CachedPrimitive {
-        var from = from, to = to
-        var descriptor: dnnl_primitive_desc_t?
-        let engine = shared.engine
-        check(dnnl_reorder_primitive_desc_create(&descriptor, &from, engine, &to, engine, nil), "reorder")
-        return shared.makePrimitive(descriptor!, arguments: [(DNNL_ARG_FROM, dnnl_query_src_md, 0), (DNNL_ARG_TO, dnnl_query_dst_md, 0)])
     }
 }

@@ -8,7 +8,7 @@ extension CPUBackend {
         let pass: PoolingPass = training ? .training : .inference
         let primitive = OneDNN.shared.pooling(geometry, pass)
         let out = allocate(geometry.output.reduce(1, *))
-        let workspace = pass.keepsWorkspace(geometry) ? allocate((primitive.bytes(2) + 3) / 4) : nil
+        let workspace = pass.keepsWorkspace(geometry) ? allocate(layout: primitive.arguments[2].layout) : nil
         primitive.execute([x.pointer, out.pointer] + (workspace.map { [$0.pointer] } ?? []))
         return (out, workspace)
     }

@@ -97,13 +97,7 @@ private struct OneDNNRecurrent {
     }
 
     /// A buffer big enough for argument `kind` in the layout the primitive picked.
-    func allocate(_ kind: Int32) -> Storage { allocate(layout: layout(kind)) }
-
-    /// A buffer for `layout`, which blocked or padded layouts make bigger than its element count.
-    private func allocate(layout: dnnl_memory_desc_t) -> Storage {
-        var layout = layout
-        return backend.allocate((dnnl_memory_desc_get_size(&layout) + 3) / 4)
-    }
+    func allocate(_ kind: Int32) -> Storage { backend.allocate(layout: layout(kind)) }
 
     private func layout(_ kind: Int32) -> dnnl_memory_desc_t {
         guard let argument = primitive.arguments.first(where: { $0.kind == kind }) else {
@@ -177,13 +171,8 @@ private struct OneDNNRecurrent {
     private func reordering(_ source: Storage, from: dnnl_memory_desc_t, to: dnnl_memory_desc_t, kind: Int32) -> Storage {
         var from = from, to = to
         if dnnl_memory_desc_equal(&from, &to) != 0 { return source }
-        let reorder = OneDNN.shared.cached(Key(shape: shape, stage: stage, reorderFor: kind)) {
-            var descriptor: dnnl_primitive_desc_t?
-            let engine = OneDNN.shared.engine
-            OneDNN.check(dnnl_reorder_primitive_desc_create(&descriptor, &from, engine, &to, engine, nil), "recurrent weight reorder")
-            return OneDNN.shared.makePrimitive(descriptor!, arguments: [(DNNL_ARG_FROM, dnnl_query_src_md, 0), (DNNL_ARG_TO, dnnl_query_dst_md, 0)])
-        }
-        let out = allocate(layout: to)
+        let reorder = OneDNN.shared.cached(Key(shape: shape, stage: stage, reorderFor: kind)) { OneDNN.reorder(from: from, to: to) }
+        let out = backend.allocate(layout: to)
         reorder.execute([source.pointer, out.pointer])
         return out
     }

@@ -64,17 +64,16 @@ extension CPUBackend {
 private struct Sampling {
     let geometry: UpsampleGeometry
     let rows: Taps, columns: Taps
-    let inputPlane: Int, outputPlane: Int
-    let nearest: Bool
 
     init(_ geometry: UpsampleGeometry) {
         self.geometry = geometry
         rows = Taps(geometry.mode, input: geometry.inputHeight, output: geometry.outputHeight, scale: geometry.heightScale)
         columns = Taps(geometry.mode, input: geometry.inputWidth, output: geometry.outputWidth, scale: geometry.widthScale)
-        inputPlane = geometry.inputHeight * geometry.inputWidth
-        outputPlane = geometry.outputHeight * geometry.outputWidth
-        nearest = geometry.mode == .nearest
     }
+
+    var inputPlane: Int { geometry.inputHeight * geometry.inputWidth }
+    var outputPlane: Int { geometry.outputHeight * geometry.outputWidth }
+    var nearest: Bool { geometry.mode == .nearest }
 
     /// Calls `body(plane, y, scratch)` for every output row `y` of every plane, with planes split across threads and
     /// `scratch` a row of `inputWidth` floats private to the thread.

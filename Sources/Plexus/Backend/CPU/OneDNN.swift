@@ -123,12 +123,6 @@ final class CachedPrimitive {
         self.stream = stream
     }
 
-    /// Bytes the buffer of argument `index` must hold (blocked layouts may pad).
-    func bytes(_ index: Int) -> Int {
-        var layout = arguments[index].layout
-        return dnnl_memory_desc_get_size(&layout)
-    }
-
     /// Runs the primitive with `buffers[i]` bound to argument i, and waits for it.
     func execute(_ buffers: [UnsafeMutableRawPointer?]) {
         precondition(buffers.count == arguments.count, "primitive takes \(arguments.count) buffers, got \(buffers.count)")
@@ -146,5 +140,24 @@ final class CachedPrimitive {
 extension CachedPrimitive {
     func execute(_ buffers: [UnsafeMutablePointer<Float>]) {
         execute(buffers.map { UnsafeMutableRawPointer($0) })
+    }
+}
+
+extension OneDNN {
+    /// A primitive copying a buffer of layout `from` into one of layout `to` (same dimensions).
+    static func reorder(from: dnnl_memory_desc_t, to: dnnl_memory_desc_t) -> CachedPrimitive {
+        var from = from, to = to
+        var descriptor: dnnl_primitive_desc_t?
+        let engine = shared.engine
+        check(dnnl_reorder_primitive_desc_create(&descriptor, &from, engine, &to, engine, nil), "reorder")
+        return shared.makePrimitive(descriptor!, arguments: [(DNNL_ARG_FROM, dnnl_query_src_md, 0), (DNNL_ARG_TO, dnnl_query_dst_md, 0)])
+    }
+}
+
+extension CPUBackend {
+    /// A buffer big enough for `layout`, which blocked or padded layouts make bigger than its element count.
+    func allocate(layout: dnnl_memory_desc_t) -> Storage {
+        var layout = layout
+        return allocate((dnnl_memory_desc_get_size(&layout) + 3) / 4)
     }
 }
