@@ -1,7 +1,7 @@
 """PyTorch peer: a convolutional autoencoder on 64x64x1 images (batch 32, 2,000 random images an epoch, Adam 1e-3,
 MSE against the input): three stride-2 convolutions down, three stride-2 transposed convolutions up."""
 import torch
-from common import report, train_epoch_seconds
+from common import report, torch_versions, train_epoch_seconds
 
 torch.manual_seed(0)
 batch, samples = 32, 2_000
@@ -19,4 +19,4 @@ images = torch.rand(samples, 1, 64, 64)
 batches = [(x, x) for x in images.split(batch)]
 
 seconds = train_epoch_seconds(model, optimizer, torch.nn.functional.mse_loss, batches)
-report(seconds=seconds, samples_per_second=samples / seconds)
+report(**torch_versions(), seconds=seconds, samples_per_second=samples / seconds)

@@ -1,7 +1,7 @@
 """PyTorch peer: the Keras mnist_convnet (28x28x1, batch 128, Adam 1e-3, cross-entropy), one epoch of 60,000
 random images, and inference images/s in eval mode without gradients."""
 import torch
-from common import inference_images_per_second, report, train_epoch_seconds
+from common import inference_images_per_second, report, torch_versions, train_epoch_seconds
 
 torch.manual_seed(0)
 batch, samples = 128, 60_000
@@ -15,5 +15,5 @@ batches = list(zip(images.split(batch), labels.split(batch)))
 
 seconds = train_epoch_seconds(model, optimizer, torch.nn.functional.cross_entropy, batches, passes=2)
 
-report(seconds=seconds, samples_per_second=samples / seconds,
+report(**torch_versions(), seconds=seconds, samples_per_second=samples / seconds,
        inference_images_per_second=inference_images_per_second(model, batches[0][0], steps=50))

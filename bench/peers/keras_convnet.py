@@ -3,15 +3,13 @@ layers as bench/peers/convnet.py in NHWC: Conv2D(32, 3, relu), MaxPooling2D(2), 
 MaxPooling2D(2), Flatten, Dropout(0.5), Dense(10, softmax); Adam 1e-3, categorical cross-entropy, batch 128,
 60,000 random images an epoch, trained with `model.fit` as its users do. Then inference images/s with
 `predict_on_batch`. Needs `pip install tensorflow-cpu` (Keras 3 on TensorFlow); `make bench` runs it when present."""
-import json
 import os
-import resource
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from common import images_per_second, report, timed  # noqa: E402
 
 # TensorFlow's default thread pools leave one of this machine's two cores idle (11 s an epoch instead of 6).
 tf.config.threading.set_intra_op_parallelism_threads(os.cpu_count())
@@ -35,25 +33,9 @@ labels = keras.utils.to_categorical(rng.integers(0, 10, samples), 10)
 
 # Warm-up: the first fit traces and compiles the training step.
 model.fit(images[:3 * batch], labels[:3 * batch], batch_size=batch, epochs=1, verbose=0)
-seconds = []
-for _ in range(2):  # the best of two epochs, as the other peers
-    start = time.perf_counter()
-    model.fit(images, labels, batch_size=batch, epochs=1, verbose=0)
-    seconds.append(time.perf_counter() - start)
-seconds = min(seconds)
+# The best of two epochs, as the PyTorch peer of this model.
+seconds = min(timed(lambda: model.fit(images, labels, batch_size=batch, epochs=1, verbose=0)) for _ in range(2))
 
-x = images[:batch]
-for _ in range(3):
-    model.predict_on_batch(x)
-steps = 50
-timings = []
-for _ in range(3):
-    start = time.perf_counter()
-    for _ in range(steps):
-        model.predict_on_batch(x)
-    timings.append(time.perf_counter() - start)
-
-print(json.dumps({"seconds": seconds, "samples_per_second": samples / seconds,
-                  "inference_images_per_second": steps * batch / min(timings),
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "keras": keras.__version__, "tensorflow": tf.__version__}))
+report(seconds=seconds, samples_per_second=samples / seconds,
+       inference_images_per_second=images_per_second(model.predict_on_batch, images[:batch], steps=50),
+       keras=keras.__version__, tensorflow=tf.__version__)

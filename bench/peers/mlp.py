@@ -1,6 +1,6 @@
 """PyTorch peer: MLP 784-512-256-10 training steps (batch 128, Adam, cross-entropy), and GEMM GFLOP/s."""
 import torch
-from common import report, timed, train_epoch_seconds
+from common import report, timed, torch_versions, train_epoch_seconds
 
 torch.manual_seed(0)
 gemm = {}
@@ -15,4 +15,4 @@ optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 x, y = torch.randn(128, 784), torch.randint(0, 10, (128,))
 steps = 200
 seconds = train_epoch_seconds(model, optimizer, torch.nn.functional.cross_entropy, [(x, y)] * steps)
-report(seconds=seconds, samples_per_second=steps * 128 / seconds, gemm_gflops=gemm)
+report(**torch_versions(), seconds=seconds, samples_per_second=steps * 128 / seconds, gemm_gflops=gemm)

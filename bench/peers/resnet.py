@@ -6,7 +6,7 @@ import os
 import sys
 
 import torch
-from common import inference_images_per_second, report, train_epoch_seconds
+from common import inference_images_per_second, report, torch_versions, train_epoch_seconds
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 from basic_block import BasicBlock  # noqa: E402
@@ -25,5 +25,5 @@ batches = list(zip(images.split(batch), labels.split(batch)))
 
 seconds = train_epoch_seconds(model, optimizer, torch.nn.functional.cross_entropy, batches)
 
-report(seconds=seconds, samples_per_second=samples / seconds,
+report(**torch_versions(), seconds=seconds, samples_per_second=samples / seconds,
        inference_images_per_second=inference_images_per_second(model, batches[0][0], steps=20))
