@@ -1,3 +1,4 @@
+import Foundation
 import Plexus
 import PlexusFormats
 
@@ -93,5 +94,34 @@ extension LayerSpec {
         let value = try int(key)
         guard value > 0 else { throw error("key '\(key)' must be a positive integer, found \(value)") }
         return value
+    }
+}
+
+/// A network built from a pipeline file for the data at hand, with the architecture as built: what a model card keeps.
+public struct BuiltModel {
+    public let name: String
+    public let model: Sequential
+    public let architecture: ModelSpec
+    public let outputShape: [Int]
+}
+
+extension ModelBuilder {
+    /// Builds the pipeline file's network for the data: `input` replaces the file's input shape, and `outputUnits`,
+    /// when given, the `units` of the last layer (which must then be `linear`). This is how every pipeline fits one
+    /// file to any data set: classify sets the image shape and class count, forecast the window and horizon.
+    public static func build(_ pipeline: PipelineSpec, input: [Int]? = nil, outputUnits: Int? = nil, seed: UInt64) throws -> BuiltModel {
+        var layers = pipeline.model.layers
+        if let outputUnits, let last = layers.popLast() {
+            guard last.type == "linear" else {
+                throw last.error("the last layer must be 'linear': the pipeline sets its units to \(outputUnits) from the data")
+            }
+            var options = last.options
+            options["units"] = SpecValue(.int(outputUnits), line: last.line, file: last.file)
+            layers.append(LayerSpec(type: last.type, options: options, line: last.line, file: last.file))
+        }
+        let architecture = ModelSpec(input: input ?? pipeline.model.input, layers: layers)
+        let (model, outputShape) = try build(architecture, file: pipeline.file, seed: seed)
+        return BuiltModel(name: pipeline.name ?? URL(fileURLWithPath: pipeline.file).deletingPathExtension().lastPathComponent,
+                          model: model, architecture: architecture, outputShape: outputShape)
     }
 }

@@ -1,13 +1,13 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// Lifecycle of a row in `runs`; the raw values are what the `status` column's CHECK constraint allows.
-public enum RunStatus: String, Sendable, CaseIterable, DatabaseValueConvertible {
+public enum RunStatus: String, Sendable, CaseIterable {
     case running, completed, failed, interrupted
 }
 
 /// One row of `runs`, with the seed converted back from its stored bit pattern.
-public struct RunRecord: Equatable, Sendable, FetchableRecord {
+public struct RunRecord: Equatable, Sendable {
     public var id: Int64
     public var pipeline: String
     public var datasetID: Int64?
@@ -18,18 +18,31 @@ public struct RunRecord: Equatable, Sendable, FetchableRecord {
     public var startedAt: Date
     public var finishedAt: Date?
     public var error: String?
+    /// The machine and process that ran (or runs) it, and when it last said it was alive: what lets a later
+    /// command tell a live run from one whose process was killed.
+    public var host: String?
+    public var pid: Int32?
+    public var heartbeatAt: Date?
 
-    public init(row: Row) throws {
+    init(row: Row) throws {
         id = try row.decode(forColumn: "id")
         pipeline = try row.decode(forColumn: "pipeline")
         datasetID = try row.decode(forColumn: "dataset_id")
         config = try row.decode(forColumn: "config")
-        status = try row.decode(forColumn: "status")
+        let statusText: String = try row.decode(forColumn: "status")
+        guard let status = RunStatus(rawValue: statusText) else { throw Timestamp.TimestampError(text: statusText) }
+        self.status = status
         seed = UInt64(bitPattern: try row.decode(Int64.self, forColumn: "seed"))
         startedAt = try Timestamp.parse(row.decode(forColumn: "started_at"))
         finishedAt = try row.decode(String?.self, forColumn: "finished_at").map(Timestamp.parse)
         error = try row.decode(forColumn: "error")
+        host = try row.decode(forColumn: "host")
+        pid = try row.decode(Int64?.self, forColumn: "pid").map { Int32(truncatingIfNeeded: $0) }
+        heartbeatAt = try row.decode(String?.self, forColumn: "heartbeat_at").map(Timestamp.parse)
     }
+
+    /// Seconds from start to finish, or to now while it runs.
+    public var duration: TimeInterval { (finishedAt ?? Date()).timeIntervalSince(startedAt) }
 }
 
 /// A failure of the store, as one line naming the database file and what went wrong.
@@ -48,9 +61,9 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 /// A pipeline's own schema change, applied once per database after the shared migrations.
 public struct StoreMigration: Sendable {
     public let identifier: String
-    public let migrate: @Sendable (Database) throws -> Void
+    let migrate: @Sendable (Database) throws -> Void
 
-    public init(_ identifier: String, _ migrate: @escaping @Sendable (Database) throws -> Void) {
+    init(_ identifier: String, _ migrate: @escaping @Sendable (Database) throws -> Void) {
         self.identifier = identifier
         self.migrate = migrate
     }
@@ -64,6 +77,7 @@ public struct StoreMigration: Sendable {
 /// Timestamps are stored as ISO-8601 UTC text so they read well in `sqlite3` and sort as text.
 enum Timestamp {
     static func now() -> String { Date().formatted(.iso8601) }
+    static func text(_ date: Date) -> String { date.formatted(.iso8601) }
 
     static func parse(_ text: String) throws -> Date {
         guard let date = try? Date(text, strategy: .iso8601) else {

@@ -1,47 +1,6 @@
 import Dispatch
 import Foundation
 
-extension Store {
-    /// Runs `body` as a recorded run: inserts a `running` row, then marks it `completed` when `body` returns or
-    /// `failed` (with the error's description) when it throws, and rethrows. While `body` runs, SIGINT and SIGTERM
-    /// mark the run `interrupted` and exit with 130 / 143, so Ctrl-C never leaves a run that looks still running.
-    public func withRun<T>(pipeline: String, datasetID: Int64?, config: String, seed: UInt64,
-                           _ body: (Int64) throws -> T) throws -> T {
-        let runID = try startRun(pipeline: pipeline, datasetID: datasetID, config: config, seed: seed)
-        let result: T
-        do {
-            let signals = try RunGuard { [self] signal in
-                report { try markInterrupted(runID: runID, signal: signal) }
-                // _exit, not exit: the main thread is still training, and exit() would run library destructors
-                // (oneDNN, OpenMP) under its feet. The database is already consistent.
-                fflush(stdout)
-                _exit(128 + signal)
-            }
-            defer { signals.restore() }
-            result = try body(runID)
-        } catch {
-            // The body's error is the one worth rethrowing; failing to record it is only reported.
-            report { try finishRun(runID: runID, status: .failed, error: "\(error)") }
-            throw error
-        }
-        try finishRun(runID: runID, status: .completed, error: nil)
-        return result
-    }
-
-    /// Marks the run `interrupted` with an error naming the signal, e.g. "interrupted by SIGINT".
-    func markInterrupted(runID: Int64, signal: Int32) throws {
-        let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
-        try finishRun(runID: runID, status: .interrupted, error: "interrupted by \(name)")
-    }
-
-    /// Writes a failure to stderr where there is no caller left to throw it to.
-    private func report(_ attempt: () throws -> Void) {
-        do { try attempt() } catch {
-            FileHandle.standardError.write(Data("plexus: \(error)\n".utf8))
-        }
-    }
-}
-
 /// Write end of the pipe that `forwardSignal` writes to; a C signal handler cannot capture context.
 nonisolated(unsafe) private var signalPipe: Int32 = -1
 

@@ -1,4 +1,4 @@
-import GRDB
+internal import GRDB
 
 /// The shared schema. Migrations are append-only: once released, a migration is never edited, only followed by new ones.
 enum Schema {
@@ -47,6 +47,26 @@ enum Schema {
                 name TEXT NOT NULL,
                 format TEXT NOT NULL,
                 bytes BLOB NOT NULL,
+                PRIMARY KEY (run_id, name)
+            );
+            """),
+        // The run lifecycle: who runs a run and when it last said so (`RunLiveness`), the metric `plexus runs`
+        // shows, model cards, and the files each run wrote.
+        StoreMigration("v2-lifecycle", sql: """
+            ALTER TABLE runs ADD COLUMN host TEXT;
+            ALTER TABLE runs ADD COLUMN pid INTEGER;
+            ALTER TABLE runs ADD COLUMN heartbeat_at TEXT;
+            ALTER TABLE runs ADD COLUMN key_metric TEXT;
+            CREATE INDEX runs_by_status ON runs (status);
+            ALTER TABLE models ADD COLUMN card TEXT;
+            CREATE TABLE artifacts (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                media_type TEXT NOT NULL,
+                bytes BLOB,
+                path TEXT,
+                created_at TEXT NOT NULL,
                 PRIMARY KEY (run_id, name)
             );
             """),

@@ -1,15 +1,18 @@
 import Foundation
-@_exported import GRDB
+internal import GRDB
 
-/// The SQLite database shared by every pipeline: datasets, runs, per-epoch history, final metrics and saved models.
+/// The SQLite database shared by every pipeline: datasets, runs, per-epoch history, final metrics, models with
+/// their cards, and artifacts.
 ///
 /// All methods are synchronous and safe to call from any thread; GRDB serializes writes and lets reads run
 /// concurrently thanks to WAL mode. Every failure is thrown as a `StoreError` naming the database file, except that
-/// `write` and `read` let errors thrown by the caller's own closure through unchanged.
+/// `write` and `read` let errors thrown by the caller's own closure through unchanged. Opening a store also
+/// reconciles it: runs left `running` by a process that is gone are marked `interrupted` (see `reconciled`).
 public final class Store: Sendable {
     public let path: String
-    /// The underlying GRDB pool, for pipeline-specific queries.
-    public let writer: any DatabaseWriter
+    let writer: any DatabaseWriter
+    /// The runs this opening found dead and marked `interrupted`.
+    public let reconciled: [ReconciledRun]
 
     /// The database path: the explicit `--db` value, else `$PLEXUS_DB`, else `./plexus.db`. Empty values count as unset.
     public static func resolvePath(explicit: String?) -> String {
@@ -18,9 +21,9 @@ public final class Store: Sendable {
         return "./plexus.db"
     }
 
-    /// Opens the database at `path`, creating it if needed, and applies the shared migrations then `migrations`.
-    /// A `DatabasePool` always uses WAL, so `sqlite3` readers never block a training run that is writing. Writes wait
-    /// up to 5 s for another process's write to finish (GRDB gives its read connections 10 s).
+    /// Opens the database at `path`, creating it if needed, applies the shared migrations then `migrations`, and
+    /// reconciles runs whose process is gone. A `DatabasePool` always uses WAL, so `sqlite3` readers never block a
+    /// training run that is writing. Writes wait up to 5 s for another process's write to finish.
     public init(path: String, migrations: [StoreMigration] = []) throws {
         self.path = path
         var configuration = Configuration()
@@ -30,12 +33,13 @@ public final class Store: Sendable {
             let pool = try DatabasePool(path: path, configuration: configuration)
             try Schema.migrator(extra: migrations).migrate(pool)
             writer = pool
+            reconciled = try RunLiveness.reconcile(pool)
         } catch {
             throw Store.storeError(error, path: path, context: "cannot open database")
         }
     }
 
-    // MARK: Datasets and runs
+    // MARK: Datasets
 
     /// Returns the id of the dataset with this name and content hash, inserting it first if it is new,
     /// so re-running a pipeline on unchanged data points at the same row.
@@ -52,35 +56,46 @@ public final class Store: Sendable {
         }
     }
 
-    /// Inserts a `running` row and returns its id. The seed is stored by bit pattern since SQLite integers are signed.
-    public func startRun(pipeline: String, datasetID: Int64?, config: String, seed: UInt64) throws -> Int64 {
-        try perform("start \(pipeline) run") { db in
-            try db.execute(sql: """
-                INSERT INTO runs (pipeline, dataset_id, config, status, seed, started_at) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [pipeline, datasetID, config, RunStatus.running, Int64(bitPattern: seed), Timestamp.now()])
-            return db.lastInsertedRowID
+    /// The dataset's name, or nil when there is no such row.
+    public func datasetName(id: Int64) throws -> String? {
+        try perform("read dataset \(id)", write: false) { db in
+            try String.fetchOne(db, sql: "SELECT name FROM datasets WHERE id = ?", arguments: [id])
         }
     }
 
-    /// Sets the run's final status and finish time.
-    public func finishRun(runID: Int64, status: RunStatus, error: String?) throws {
-        try perform("finish run \(runID)") { db in
-            try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ?, error = ? WHERE id = ?",
-                           arguments: [status, Timestamp.now(), error, runID])
-            if db.changesCount == 0 { throw StoreError(path: path, "finish run \(runID): no such run") }
-        }
-    }
+    // MARK: Runs
 
     /// The run with this id, or nil when there is none.
     public func run(id: Int64) throws -> RunRecord? {
         try perform("read run \(id)", write: false) { db in
-            try RunRecord.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id])
+            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(RunRecord.init(row:))
         }
     }
 
-    // MARK: Training history and results
+    /// The newest runs first, at most `limit`, optionally of one pipeline and status.
+    public func runs(pipeline: String? = nil, status: RunStatus? = nil, limit: Int = 50) throws -> [RunRecord] {
+        try perform("list runs", write: false) { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM runs WHERE (?1 IS NULL OR pipeline = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY id DESC LIMIT ?3
+                """, arguments: [pipeline, status?.rawValue, limit]).map(RunRecord.init(row:))
+        }
+    }
 
-    /// Records one epoch; `metrics` is stored as a JSON object with sorted keys.
+    /// The value of the run's key metric (`runs.key_metric`, "split/name"), with its name.
+    public func keyMetric(runID: Int64) throws -> (name: String, value: Double)? {
+        try perform("read key metric of run \(runID)", write: false) { db in
+            guard let key = try String.fetchOne(db, sql: "SELECT key_metric FROM runs WHERE id = ?", arguments: [runID]),
+                  let slash = key.firstIndex(of: "/") else { return nil }
+            let split = String(key[..<slash]), name = String(key[key.index(after: slash)...])
+            return try Double.fetchOne(db, sql: "SELECT value FROM metrics WHERE run_id = ? AND split = ? AND name = ?",
+                                       arguments: [runID, split, name]).map { (name, $0) }
+        }
+    }
+
+    // MARK: Training history and checkpoints
+
+    /// Records one epoch and refreshes the run's heartbeat; `metrics` is stored as a JSON object with sorted keys.
+    /// A resumed run re-records the epochs after its checkpoint, so an epoch replaces one of the same number.
     public func recordEpoch(runID: Int64, epoch: Int, trainLoss: Double, valLoss: Double?, metrics: [String: Double],
                             seconds: Double, learningRate: Double) throws {
         let context = "record epoch \(epoch) of run \(runID)"
@@ -88,60 +103,80 @@ public final class Store: Sendable {
                            ("learning_rate", learningRate)], context)
         try perform(context) { db in
             try db.execute(sql: """
-                INSERT INTO epochs (run_id, epoch, train_loss, val_loss, metrics, seconds, learning_rate)
+                INSERT OR REPLACE INTO epochs (run_id, epoch, train_loss, val_loss, metrics, seconds, learning_rate)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [runID, epoch, trainLoss, valLoss, try Store.json(metrics), seconds, learningRate])
+            try RunLiveness.beat(runID: runID, db)
         }
     }
 
-    /// Records final metrics for one split ("train", "val", "test"...) in one transaction, replacing earlier values of the same names.
-    public func recordMetrics(runID: Int64, split: String, _ values: [String: Double]) throws {
-        let context = "record \(split) metrics of run \(runID)"
-        try requireNotNaN(values.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) }, context)
-        try perform(context) { db in
-            for (name, value) in values.sorted(by: { $0.key < $1.key }) {
-                try db.execute(sql: """
-                    INSERT INTO metrics (run_id, split, name, value) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (run_id, split, name) DO UPDATE SET value = excluded.value
-                    """, arguments: [runID, split, name, value])
-            }
+    /// Drops the epochs after `epoch`: a resumed run continues from its checkpoint, not from its last recorded epoch.
+    public func discardEpochs(runID: Int64, after epoch: Int) throws {
+        try perform("discard epochs of run \(runID)") { db in
+            try db.execute(sql: "DELETE FROM epochs WHERE run_id = ? AND epoch > ?", arguments: [runID, epoch])
         }
     }
 
-    /// Saves a serialized model under `name`, replacing an earlier one of the same name (e.g. "best" after each improvement).
-    public func saveModel(runID: Int64, name: String, format: String, bytes: [UInt8]) throws {
-        try perform("save model '\(name)' of run \(runID)") { db in
-            try db.execute(sql: """
-                INSERT INTO models (run_id, name, format, bytes) VALUES (?, ?, ?, ?)
-                ON CONFLICT (run_id, name) DO UPDATE SET format = excluded.format, bytes = excluded.bytes
-                """, arguments: [runID, name, format, Data(bytes)])
-        }
+    /// Saves a model now, replacing one of the same name: the training checkpoint after each epoch. Final models go
+    /// through `finishRun`'s results instead.
+    public func saveModel(runID: Int64, _ model: StoredModel) throws {
+        try perform("save model '\(model.name)' of run \(runID)") { db in try Store.upsert(model, runID: runID, db) }
     }
 
-    /// Loads a model saved by `saveModel`; throws when the run has no model of that name.
-    public func loadModel(runID: Int64, name: String) throws -> (format: String, bytes: [UInt8]) {
+    /// Loads a model saved by `saveModel` or a run's results; throws when the run has no model of that name.
+    public func loadModel(runID: Int64, name: String) throws -> StoredModel {
         let context = "load model '\(name)' of run \(runID)"
         return try perform(context, write: false) { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT format, bytes FROM models WHERE run_id = ? AND name = ?",
+            guard let row = try Row.fetchOne(db, sql: "SELECT format, bytes, card FROM models WHERE run_id = ? AND name = ?",
                                              arguments: [runID, name]) else {
                 throw StoreError(path: path, "\(context): no such model")
             }
-            return (try row.decode(forColumn: "format"), [UInt8](try row.decode(Data.self, forColumn: "bytes")))
+            return StoredModel(name: name, format: try row.decode(forColumn: "format"),
+                               bytes: [UInt8](try row.decode(Data.self, forColumn: "bytes")), card: try row.decode(forColumn: "card"))
         }
     }
 
-    // MARK: Raw access
+    /// The names of the run's models.
+    public func modelNames(runID: Int64) throws -> [String] {
+        try perform("list models of run \(runID)", write: false) { db in
+            try String.fetchAll(db, sql: "SELECT name FROM models WHERE run_id = ? ORDER BY name", arguments: [runID])
+        }
+    }
+
+    /// The run's final metrics of one split.
+    public func metrics(runID: Int64, split: String) throws -> [String: Double] {
+        try perform("read metrics of run \(runID)", write: false) { db in
+            var values: [String: Double] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT name, value FROM metrics WHERE run_id = ? AND split = ?", arguments: [runID, split]) {
+                values[row["name"]] = row["value"]
+            }
+            return values
+        }
+    }
+
+    /// The run's artifacts, by name.
+    public func artifacts(runID: Int64) throws -> [ArtifactRecord] {
+        try perform("read artifacts of run \(runID)", write: false) { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM artifacts WHERE run_id = ? ORDER BY name", arguments: [runID]).map { row in
+                ArtifactRecord(name: row["name"], kind: row["kind"], mediaType: row["media_type"],
+                               bytes: (row["bytes"] as Data?).map { [UInt8]($0) }, path: row["path"],
+                               createdAt: try Timestamp.parse(row["created_at"]))
+            }
+        }
+    }
+
+    // MARK: Pipelines' own tables
 
     /// Runs `body` in one write transaction: it commits when `body` returns and rolls back entirely when it throws.
-    public func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try writer.write(body) } catch let error as DatabaseError {
+    public func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        do { return try writer.write { try body(StoreTransaction(database: $0)) } } catch let error as DatabaseError {
             throw Store.storeError(error, path: path, context: "write failed")
         }
     }
 
     /// Runs `body` on a read-only snapshot of the database.
-    public func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try writer.read(body) } catch let error as DatabaseError {
+    public func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        do { return try writer.read { try body(StoreTransaction(database: $0)) } } catch let error as DatabaseError {
             throw Store.storeError(error, path: path, context: "read failed")
         }
     }
@@ -149,12 +184,19 @@ public final class Store: Sendable {
     // MARK: Helpers
 
     /// Runs `body` in a transaction and turns any failure into a `StoreError` that says what was being done.
-    private func perform<T>(_ context: String, write: Bool = true, _ body: (Database) throws -> T) throws -> T {
+    func perform<T>(_ context: String, write: Bool = true, _ body: (Database) throws -> T) throws -> T {
         do {
             return write ? try writer.write(body) : try writer.read(body)
         } catch {
             throw Store.storeError(error, path: path, context: context)
         }
+    }
+
+    static func upsert(_ model: StoredModel, runID: Int64, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO models (run_id, name, format, bytes, card) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (run_id, name) DO UPDATE SET format = excluded.format, bytes = excluded.bytes, card = excluded.card
+            """, arguments: [runID, model.name, model.format, Data(model.bytes), model.card])
     }
 
     static func storeError(_ error: any Error, path: String, context: String) -> StoreError {
@@ -170,7 +212,7 @@ public final class Store: Sendable {
     }
 
     /// SQLite silently stores NaN as NULL, which would break NOT NULL columns or pass for "no value", so refuse it up front.
-    private func requireNotNaN(_ values: [(name: String, value: Double?)], _ context: String) throws {
+    func requireNotNaN(_ values: [(name: String, value: Double?)], _ context: String) throws {
         if let name = values.first(where: { $0.value?.isNaN == true })?.name {
             throw StoreError(path: path, "\(context): \(name) is NaN, which SQLite cannot store")
         }

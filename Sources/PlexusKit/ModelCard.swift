@@ -1,0 +1,95 @@
+import Foundation
+import Plexus
+import PlexusFormats
+import PlexusStore
+
+/// What a stored model is and what it needs, kept beside its weights in `models.card`: the architecture as built
+/// (after the pipeline set the input shape and output units from the data) and the preprocessing a later
+/// `predict` must repeat (scaler statistics, class names, image size, window and horizon, feature names,
+/// thresholds…). With the card and the weights, `TrainedModel.load` rebuilds any pipeline's model from the
+/// database alone.
+///
+/// ```swift
+/// let card = try ModelCard(pipeline: "forecast", built: built, preprocessing: ForecastPreprocessing(window: 60, …))
+/// let loaded = try TrainedModel.load(store: store, runID: 7, pipeline: "forecast")
+/// let settings = try loaded.card.preprocessing(as: ForecastPreprocessing.self)
+/// ```
+public struct ModelCard: Codable, Sendable {
+    /// The pipeline that trained it ("forecast", "classify", "cluster", "anomaly", "demo").
+    public var pipeline: String
+    /// The model's name: the pipeline file's `name`.
+    public var name: String
+    public var architecture: ModelSpec
+    /// Per-sample output shape.
+    public var outputShape: [Int]
+    public var parameters: Int
+    /// The pipeline's own preprocessing record, as JSON.
+    public var preprocessing: SpecValue
+
+    public init(pipeline: String, built: BuiltModel, preprocessing: some Encodable) throws {
+        self.pipeline = pipeline
+        name = built.name
+        architecture = built.architecture
+        outputShape = built.outputShape
+        parameters = built.model.parameterCount
+        self.preprocessing = try JSONDecoder().decode(SpecValue.self, from: ModelCard.encoder.encode(preprocessing))
+    }
+
+    /// The preprocessing record as the pipeline's own type.
+    public func preprocessing<Record: Decodable>(as type: Record.Type, source: String) throws -> Record {
+        do {
+            return try JSONDecoder().decode(type, from: ModelCard.encoder.encode(preprocessing))
+        } catch {
+            throw FormatError(path: source, "model card: the preprocessing does not fit a \(pipeline) model (\(error))")
+        }
+    }
+
+    /// The card as stored: JSON with sorted keys, so `sqlite3 … "select json_extract(card, '$.preprocessing')"` reads it.
+    public func json() throws -> String { String(decoding: try ModelCard.encoder.encode(self), as: UTF8.self) }
+
+    public static func decode(_ json: String, source: String) throws -> ModelCard {
+        do {
+            return try JSONDecoder().decode(ModelCard.self, from: Data(json.utf8))
+        } catch {
+            throw FormatError(path: source, "model card is not readable (\(error))")
+        }
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}
+
+/// A trained model read back from the store: the network rebuilt from its card, with its weights, in eval mode.
+public struct TrainedModel {
+    public let runID: Int64
+    public let run: RunRecord
+    public let card: ModelCard
+    public let model: Sequential
+    /// Which of the run's models was loaded: `model`, or `checkpoint` for a run that ended before saving one.
+    public let name: String
+
+    /// The one loader every `predict`, `evaluate`, `assign` and `score` uses. `names` are tried in order.
+    public static func load(store: Store, runID: Int64, pipeline: String, names: [String] = ["model"]) throws -> TrainedModel {
+        guard let run = try store.run(id: runID) else { throw StoreError(path: store.path, "no run \(runID)") }
+        guard run.pipeline == pipeline else {
+            throw StoreError(path: store.path, "run \(runID) is a '\(run.pipeline)' run, not a '\(pipeline)' training run")
+        }
+        let stored = try store.modelNames(runID: runID)
+        guard let name = names.first(where: stored.contains) else {
+            throw StoreError(path: store.path, "run \(runID) (\(run.status.rawValue)) saved no \(names.joined(separator: " or ")) weights")
+        }
+        let source = "\(store.path): run \(runID) model '\(name)'"
+        let saved = try store.loadModel(runID: runID, name: name)
+        guard let cardJSON = saved.card else {
+            throw FormatError(path: source, "no model card (saved by an older Plexus); train the model again")
+        }
+        let card = try ModelCard.decode(cardJSON, source: source)
+        let (model, _) = try ModelBuilder.build(card.architecture, file: source, seed: run.seed)
+        try Checkpoint.load(saved.bytes, into: model, source: source)
+        model.eval()
+        return TrainedModel(runID: runID, run: run, card: card, model: model, name: name)
+    }
+}

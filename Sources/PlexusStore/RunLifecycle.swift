@@ -1,0 +1,131 @@
+import Dispatch
+import Foundation
+internal import GRDB
+
+/// How `Store.withRun` begins: a new row, or an earlier run continued under its own id.
+public enum RunStart {
+    case new(pipeline: String, datasetID: Int64?, config: String, seed: UInt64)
+    /// An `interrupted` or `failed` run, continued from its checkpoint (`train --resume`).
+    case resume(runID: Int64)
+}
+
+extension Store {
+    /// Runs `body` as a recorded run: a `running` row (new, or the resumed one) with this host and pid, a heartbeat
+    /// every `RunLiveness.interval` seconds, then one transaction that writes the body's results and marks the run
+    /// `completed`; or `failed` (with the error's description) when anything throws, which is rethrown. While `body`
+    /// runs, SIGINT and SIGTERM mark the run `interrupted` and exit with 130 / 143.
+    public func withRun<T>(_ start: RunStart, _ body: (Int64) throws -> (value: T, results: RunResults)) throws -> T {
+        let runID: Int64
+        switch start {
+        case .new(let pipeline, let datasetID, let config, let seed):
+            runID = try startRun(pipeline: pipeline, datasetID: datasetID, config: config, seed: seed)
+        case .resume(let id):
+            runID = id
+            try resumeRun(runID: id)
+        }
+        let outcome: (value: T, results: RunResults)
+        do {
+            let signals = try RunGuard { [self] signal in
+                report { try markInterrupted(runID: runID, signal: signal) }
+                // _exit, not exit: the main thread is still training, and exit() would run library destructors
+                // (oneDNN, OpenMP) under its feet. The database is already consistent.
+                fflush(stdout)
+                _exit(128 + signal)
+            }
+            defer { signals.restore() }
+            let heartbeat = startHeartbeat(runID: runID)
+            defer { heartbeat.cancel() }
+            outcome = try body(runID)
+            try finishRun(runID: runID, status: .completed, error: nil, results: outcome.results)
+        } catch {
+            // The body's error is the one worth rethrowing; failing to record it is only reported.
+            report { try finishRun(runID: runID, status: .failed, error: "\(error)") }
+            throw error
+        }
+        return outcome.value
+    }
+
+    /// Inserts a `running` row owned by this process and returns its id. The seed is stored by bit pattern since
+    /// SQLite integers are signed.
+    public func startRun(pipeline: String, datasetID: Int64?, config: String, seed: UInt64) throws -> Int64 {
+        try perform("start \(pipeline) run") { db in
+            let now = Timestamp.now()
+            try db.execute(sql: """
+                INSERT INTO runs (pipeline, dataset_id, config, status, seed, started_at, host, pid, heartbeat_at)
+                VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)
+                """, arguments: [pipeline, datasetID, config, Int64(bitPattern: seed), now, RunLiveness.host, RunLiveness.pid, now])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Makes an `interrupted` or `failed` run `running` again, owned by this process.
+    public func resumeRun(runID: Int64) throws {
+        try perform("resume run \(runID)") { db in
+            try db.execute(sql: """
+                UPDATE runs SET status = 'running', finished_at = NULL, error = NULL, host = ?, pid = ?, heartbeat_at = ?
+                WHERE id = ? AND status IN ('interrupted', 'failed')
+                """, arguments: [RunLiveness.host, RunLiveness.pid, Timestamp.now(), runID])
+            if db.changesCount == 0 { throw StoreError(path: path, "run \(runID) is not interrupted or failed: nothing to resume") }
+        }
+    }
+
+    /// Sets the run's final status and finish time, writing `results` (metrics, models, artifacts, the pipeline's
+    /// own rows) in the same transaction: all of it lands or none.
+    public func finishRun(runID: Int64, status: RunStatus, error: String?, results: RunResults = RunResults()) throws {
+        let context = "finish run \(runID)"
+        for (split, values) in results.metrics {
+            try requireNotNaN(values.sorted { $0.key < $1.key }.map { ("\(split) metric \($0.key)", $0.value) }, context)
+        }
+        try perform(context) { db in
+            if let config = results.config {
+                try db.execute(sql: "UPDATE runs SET config = ? WHERE id = ?", arguments: [config, runID])
+            }
+            let metric = try db.makeStatement(sql: """
+                INSERT INTO metrics (run_id, split, name, value) VALUES (?, ?, ?, ?)
+                ON CONFLICT (run_id, split, name) DO UPDATE SET value = excluded.value
+                """)
+            for (split, values) in results.metrics.sorted(by: { $0.key < $1.key }) {
+                for (name, value) in values.sorted(by: { $0.key < $1.key }) { try metric.execute(arguments: [runID, split, name, value]) }
+            }
+            for model in results.models { try Store.upsert(model, runID: runID, db) }
+            let artifact = try db.makeStatement(sql: """
+                INSERT OR REPLACE INTO artifacts (run_id, name, kind, media_type, bytes, path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            for record in results.artifacts {
+                try artifact.execute(arguments: [runID, record.name, record.kind, record.mediaType, record.bytes.map { Data($0) },
+                                                 record.path, Timestamp.text(record.createdAt)])
+            }
+            for write in results.tables { try write(StoreTransaction(database: db)) }
+            try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ?, error = ?, key_metric = coalesce(?, key_metric) WHERE id = ?",
+                           arguments: [status.rawValue, Timestamp.now(), error, results.keyMetric, runID])
+            if db.changesCount == 0 { throw StoreError(path: path, "\(context): no such run") }
+        }
+    }
+
+    /// Refreshes the run's `heartbeat_at`.
+    public func heartbeat(runID: Int64) throws {
+        try perform("heartbeat of run \(runID)") { db in try RunLiveness.beat(runID: runID, db) }
+    }
+
+    /// Marks the run `interrupted` with an error naming the signal, e.g. "interrupted by SIGINT".
+    func markInterrupted(runID: Int64, signal: Int32) throws {
+        let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
+        try finishRun(runID: runID, status: .interrupted, error: "interrupted by \(name)")
+    }
+
+    /// A timer that refreshes the heartbeat while long work (data loading, scoring, a long epoch) runs.
+    private func startHeartbeat(runID: Int64) -> DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "plexus.store.heartbeat"))
+        timer.schedule(deadline: .now() + RunLiveness.interval, repeating: RunLiveness.interval)
+        timer.setEventHandler { [self] in report { try heartbeat(runID: runID) } }
+        timer.resume()
+        return timer
+    }
+
+    /// Writes a failure to stderr where there is no caller left to throw it to.
+    private func report(_ attempt: () throws -> Void) {
+        do { try attempt() } catch {
+            FileHandle.standardError.write(Data("plexus: \(error)\n".utf8))
+        }
+    }
+}
