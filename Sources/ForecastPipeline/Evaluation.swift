@@ -7,7 +7,7 @@ import PlexusKit
 /// was not fitted on), so the test part plays no role in them. With positive prices they are log ratios
 /// log(actual / predicted) and the interval is multiplicative (it widens with the price level); otherwise they
 /// are differences and the interval is additive.
-public struct IntervalCalibration: Sendable, Equatable {
+public struct IntervalCalibration: Sendable, Equatable, Codable {
     public let level: Double
     public let multiplicative: Bool
     /// Quantile `(1 − level) / 2` of the residuals at each horizon step.

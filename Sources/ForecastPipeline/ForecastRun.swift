@@ -33,6 +33,8 @@ public struct ForecastOptions {
     /// Where artifacts go; nil means `runs/<run id>/` (with several tickers, `<dir>/<ticker>/`).
     public var outputDirectory: String?
     public var progress: ProgressStyle = .automatic
+    /// An interrupted run to continue from its checkpoint: the same prices and options as when it started.
+    public var resume: Int64?
     /// Receives the narration printed before and between trainings (data summary, split, model).
     public var log: (String) -> Void = { _ in }
 
@@ -127,6 +129,9 @@ public enum ForecastPipeline {
             }
             return (series, split)
         }
+        if let resume = options.resume, series.count > 1 {
+            throw ForecastError("--resume \(resume): the file has \(series.count) tickers, one run each; name the run's ticker with --ticker")
+        }
         return Plan(options: options, network: network, setup: setup, file: file, series: series)
     }
 
@@ -169,24 +174,23 @@ public enum ForecastPipeline {
 
         let values = options.target == .returns ? "log returns" : "prices"
         log("Network '\(network.name)' (\(network.file)): the \(options.window) standardised daily \(values) up to an origin in, the next \(options.horizon) out")
-        log(summary(try network.build(window: options.window, horizon: options.horizon, seed: options.seed), inputShape: [options.window, 1]))
+        log(summary(try network.build(window: options.window, horizon: options.horizon, seed: options.seed).model, inputShape: [options.window, 1]))
 
-        let config = configJSON([
-            "pipeline_file": network.file, "model": network.name, "layers": network.pipeline.model.layers.map(\.type),
-            "training": setup.summary, "prices_file": file.path, "ticker": series.ticker, "price_column": series.priceColumn,
-            "price_field": series.priceField.rawValue, "date_column": options.ingest.dateColumn ?? NSNull(),
-            "ticker_column": options.ingest.tickerColumn ?? NSNull(), "column_option": options.ingest.priceColumn ?? NSNull(),
-            "window": options.window, "horizon": options.horizon, "target": options.target.rawValue,
-            "test_fraction": options.testFraction, "retrain_every": options.retrainEvery ?? NSNull(), "interval_level": options.intervalLevel,
-            "train_start": dates[0].description, "validation_start": dates[first.validation[0]].description,
-            "test_start": dates[split.testStart].description, "test_end": dates.last!.description,
-            "test_origins": testOrigins.count, "missing_filled": series.filled, "leading_rows_dropped": series.droppedLeading,
-            "baselines": ["naive", "drift", "moving_average"],
-        ])
+        let config = ForecastConfig(
+            pipelineFile: network.file, pipelineYAML: network.yaml, model: network.name, layers: network.pipeline.model.layers.map(\.type),
+            training: setup.summary, pricesFile: file.path, ticker: series.ticker, priceColumn: series.priceColumn,
+            priceField: series.priceField, dateColumn: options.ingest.dateColumn, tickerColumn: options.ingest.tickerColumn,
+            columnOption: options.ingest.priceColumn, window: options.window, horizon: options.horizon, target: options.target,
+            testFraction: options.testFraction, retrainEvery: options.retrainEvery, intervalLevel: options.intervalLevel,
+            trainStart: dates[0].description, validationStart: dates[first.validation[0]].description,
+            testStart: dates[split.testStart].description, testEnd: dates.last!.description, testOrigins: testOrigins.count,
+            missingFilled: series.filled, leadingRowsDropped: series.droppedLeading)
+        let directory = options.outputDirectory.map { separateFolders ? "\($0)/\(series.ticker)" : $0 }
 
-        return try store.withRun(pipeline: "forecast", datasetID: datasetID, config: config, seed: options.seed) { runID in
+        return try store.record(pipeline: "forecast", datasetID: datasetID, config: config, seed: options.seed,
+                                outputDirectory: directory, resume: options.resume) { run in
             var points: [ForecastPoint] = []
-            var fitted: FittedModels?
+            var fitted: (models: FittedModels, built: BuiltModel)?
             var firstHistory: History?
             for (index, block) in blocks.enumerated() {
                 let end = block[0] + 1
@@ -195,44 +199,33 @@ public enum ForecastPipeline {
                 } else {
                     log("Retraining \(index + 1)/\(blocks.count) on prices up to \(dates[end - 1]) …")
                 }
-                let (models, history) = try fit(prices: prices, end: end, network: network, setup: setup, options: options,
-                                                record: index == 0 ? (store, runID) : nil)
+                let (models, built, history) = try fit(prices: prices, end: end, network: network, setup: setup, options: options,
+                                                       record: index == 0 ? run : nil)
                 if index == 0 { firstHistory = history }
                 points += models.forecast(prices, origins: block, horizon: options.horizon)
-                fitted = models
+                fitted = (models, built)
             }
-            let final = fitted!
+            let (final, built) = fitted!
             let aheadDates = futureDates(after: dates, count: options.horizon)
             let ahead = final.forecast(prices, origins: [prices.count - 1], horizon: options.horizon)
             let metrics = ForecastMetrics.table(points, prices: prices, scale: ForecastMetrics.naiveScale(prices, end: split.testStart))
-            // The model first: once forecasts and metrics are there, so is the model that made them.
-            let weights = try final.checkpoint(network: network, ticker: series.ticker, trainedThrough: dates[final.end - 1])
-            try store.saveModel(runID: runID, name: "model", format: "safetensors", bytes: weights)
-            try ForecastTables.storeResults(runID: runID, ticker: series.ticker, dates: dates, prices: prices, points: points, ahead: ahead,
-                                            aheadDates: aheadDates, metrics: metrics, in: store)
-
-            let directory = options.outputDirectory.map { separateFolders ? "\($0)/\(series.ticker)" : $0 } ?? "runs/\(runID)"
-            let charts = ForecastCharts(ticker: series.ticker, model: network.name, dates: dates, prices: prices, testStart: split.testStart,
+            run.metrics("test", metrics)
+            run.keyMetric("test", "\(network.name).mase")
+            let ticker = series.ticker
+            run.tables { transaction in
+                try ForecastTables.insertForecasts(runID: run.id, ticker: ticker, dates: dates, prices: prices, points: points, ahead: ahead,
+                                                   aheadDates: aheadDates, transaction)
+            }
+            try run.model(built.model, card: final.card(built, ticker: ticker, trainedThrough: dates[final.end - 1]))
+            let charts = ForecastCharts(ticker: ticker, model: network.name, dates: dates, prices: prices, testStart: split.testStart,
                                         points: points, ahead: ahead, aheadDates: aheadDates, level: options.intervalLevel)
-            let artifacts = try writeArtifacts(to: directory, [
-                ("model.safetensors", Data(weights)),
-                ("forecast.svg", Data(charts.forecast(from: max(0, split.testStart - max(60, options.window))).utf8)),
-                ("forecast-recent.svg", Data(charts.forecast(from: max(0, prices.count - 90)).utf8)),
-                ("loss.svg", Data(ForecastCharts.loss(firstHistory!, model: network.name).utf8)),
-            ])
-            return TickerReport(runID: runID, ticker: series.ticker, series: series, split: split, model: network.name, history: firstHistory!,
+            let artifacts = [Paths.join(run.directory, "model.safetensors"),
+                             try run.artifact("forecast.svg", kind: "chart", text: charts.forecast(from: max(0, split.testStart - max(60, options.window)))),
+                             try run.artifact("forecast-recent.svg", kind: "chart", text: charts.forecast(from: max(0, prices.count - 90))),
+                             try run.artifact("loss.svg", kind: "chart", text: ForecastCharts.loss(firstHistory!, model: network.name))]
+            return TickerReport(runID: run.id, ticker: ticker, series: series, split: split, model: network.name, history: firstHistory!,
                                 trainings: blocks.count, metrics: metrics, intervalLevel: options.intervalLevel, ahead: ahead,
                                 aheadDates: aheadDates, artifacts: artifacts, seconds: Date().timeIntervalSince(start))
-        }
-    }
-
-    /// Writes each (name, bytes) into `directory`, creating it; returns the paths.
-    static func writeArtifacts(to directory: String, _ files: [(name: String, data: Data)]) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try files.map { file in
-            let path = directory + "/" + file.name
-            try file.data.write(to: URL(fileURLWithPath: path))
-            return path
         }
     }
 
@@ -264,7 +257,7 @@ public enum ForecastPipeline {
     /// The network trained on p₀ … p_{end-1}, the baselines, and every model's interval calibration on the
     /// validation origins.
     static func fit(prices: [Double], end: Int, network: NetworkDefinition, setup: TrainingSetup, options: ForecastOptions,
-                    record: (Store, Int64)?) throws -> (FittedModels, History) {
+                    record: RecordedRun?) throws -> (FittedModels, BuiltModel, History) {
         // Only the training part exists as far as this function is concerned.
         let training = Array(prices[0..<end])
         let origins = TrainingOrigins(end: end, window: options.window, horizon: options.horizon, validationFraction: setup.validationSplit)!
@@ -275,11 +268,12 @@ public enum ForecastPipeline {
             return Dataset(inputs: Windows.inputs(scaled, origins: origins, window: options.window),
                            targets: .values(Tensor(shape: [origins.count, options.horizon], scalars: targets)))
         }
-        let model = try network.build(window: options.window, horizon: options.horizon, seed: options.seed)
+        let built = try network.build(window: options.window, horizon: options.horizon, seed: options.seed)
+        let model = built.model
         let trainer = Trainer(model: model, optimizer: setup.optimizer(for: model.parameters()), loss: setup.loss(default: .mse),
                               config: setup.config(seed: options.seed, progress: record == nil ? .silent : options.progress))
-        if let (store, runID) = record { trainer.recordEpochs(in: store, runID: runID) }
-        let history = try trainer.fit(dataset(origins.fit), validation: dataset(origins.validation))
+        let history = try record.map { try $0.fit(trainer, dataset(origins.fit), validation: dataset(origins.validation)) }
+            ?? trainer.fit(dataset(origins.fit), validation: dataset(origins.validation))
 
         let forecaster = NetworkForecaster(name: network.name, model: model, scaler: scaler, window: options.window, batchSize: setup.batchSize)
         let all: [Forecaster] = [forecaster] + baselines(options.window)
@@ -289,7 +283,7 @@ public enum ForecastPipeline {
             calibrations[model.name] = IntervalCalibration(forecasts: model.forecast(training, origins: origins.validation, horizon: options.horizon),
                                                            actuals: actuals, level: options.intervalLevel, multiplicative: options.target == .returns)
         }
-        return (FittedModels(end: end, network: forecaster, baselines: baselines(options.window), calibrations: calibrations), history)
+        return (FittedModels(end: end, network: forecaster, baselines: baselines(options.window), calibrations: calibrations), built, history)
     }
 
     /// The dates after the series: weekdays for daily data, else steps of the series' typical spacing.

@@ -41,31 +41,30 @@ public enum ForecastTables {
     /// Stores the file's series under `datasetID` unless an earlier run did (the same file content is the same data
     /// set), in one transaction: either every row is there or none.
     static func storePrices(_ file: PriceFile, datasetID: Int64, in store: Store) throws {
-        try store.write { db in
-            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM prices WHERE dataset_id = ?", arguments: [datasetID]) == 0 else { return }
+        try store.write { transaction in
+            guard try transaction.value(Int.self, "SELECT count(*) FROM prices WHERE dataset_id = ?", [datasetID]) == 0 else { return }
             let columns = PriceField.allCases.map(\.rawValue)
-            let statement = try db.makeStatement(sql: """
+            let statement = try transaction.prepare("""
                 INSERT INTO prices (dataset_id, ticker, date, \(columns.joined(separator: ", ")))
                 VALUES (?, ?, ?, \(columns.map { _ in "?" }.joined(separator: ", ")))
                 """)
             for series in file.series {
                 for row in series.dates.indices {
-                    let values: [DatabaseValueConvertible?] = PriceField.allCases.map { series.fields[$0]?[row] }
-                    try statement.execute(arguments: StatementArguments([datasetID, series.ticker, series.dates[row].description] + values))
+                    let values: SQLArguments = PriceField.allCases.map { series.fields[$0]?[row] }
+                    try statement.execute([datasetID, series.ticker, series.dates[row].description] + values)
                 }
             }
         }
     }
 
-    /// A ticker's stored series, forward-filled like the file was, for `predict` without a CSV.
     static func loadSeries(datasetID: Int64, ticker: String, field: PriceField, in store: Store) throws -> (dates: [PriceDate], prices: [Double]) {
-        let rows = try store.read { db in
-            try Row.fetchAll(db, sql: "SELECT date, \(field.rawValue) AS price FROM prices WHERE dataset_id = ? AND ticker = ? ORDER BY date",
-                             arguments: [datasetID, ticker])
+        let rows = try store.read { transaction in
+            try transaction.rows("SELECT date, \(field.rawValue) AS price FROM prices WHERE dataset_id = ? AND ticker = ? ORDER BY date",
+                                 [datasetID, ticker])
         }
         var dates: [PriceDate] = [], prices: [Double] = []
         for row in rows {
-            let text: String = row["date"]
+            let text: String = row["date"] ?? ""
             guard let date = PriceDate.parse(text) else { throw StoreError(path: store.path, "prices: unreadable date '\(text)'") }
             guard let price = (row["price"] as Double?) ?? prices.last else { continue }
             dates.append(date)
@@ -74,30 +73,21 @@ public enum ForecastTables {
         return (dates, prices)
     }
 
-    /// Writes a run's forecasts and test metrics in one transaction, so a run never has one without the other.
-    static func storeResults(runID: Int64, ticker: String, dates: [PriceDate], prices: [Double], points: [ForecastPoint],
-                             ahead: [ForecastPoint], aheadDates: [PriceDate], metrics: [String: Double], in store: Store) throws {
-        if let bad = metrics.first(where: { $0.value.isNaN }) {
-            throw StoreError(path: store.path, "run \(runID): metric \(bad.key) is NaN, which SQLite cannot store")
+    /// The test forecasts and the forecasts ahead (no actual yet), inside the run's final transaction.
+    static func insertForecasts(runID: Int64, ticker: String, dates: [PriceDate], prices: [Double], points: [ForecastPoint],
+                                ahead: [ForecastPoint], aheadDates: [PriceDate], _ transaction: StoreTransaction) throws {
+        let insert = try transaction.prepare("""
+            INSERT INTO forecasts (run_id, ticker, origin, date, horizon, model, actual, predicted, lower, upper)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for point in points {
+            let day = point.origin + point.horizon
+            try insert.execute([runID, ticker, dates[point.origin].description, dates[day].description, point.horizon,
+                                point.model, prices[day], point.predicted, point.lower, point.upper])
         }
-        try store.write { db in
-            let insert = try db.makeStatement(sql: """
-                INSERT INTO forecasts (run_id, ticker, origin, date, horizon, model, actual, predicted, lower, upper)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for point in points {
-                let day = point.origin + point.horizon
-                try insert.execute(arguments: [runID, ticker, dates[point.origin].description, dates[day].description, point.horizon,
-                                               point.model, prices[day], point.predicted, point.lower, point.upper])
-            }
-            for point in ahead {
-                try insert.execute(arguments: [runID, ticker, dates[point.origin].description, aheadDates[point.horizon - 1].description,
-                                               point.horizon, point.model, nil, point.predicted, point.lower, point.upper])
-            }
-            // The shared `metrics` table, written here rather than through `Store.recordMetrics` so that it shares
-            // this transaction.
-            let metric = try db.makeStatement(sql: "INSERT INTO metrics (run_id, split, name, value) VALUES (?, 'test', ?, ?)")
-            for (name, value) in metrics.sorted(by: { $0.key < $1.key }) { try metric.execute(arguments: [runID, name, value]) }
+        for point in ahead {
+            try insert.execute([runID, ticker, dates[point.origin].description, aheadDates[point.horizon - 1].description,
+                                point.horizon, point.model, nil, point.predicted, point.lower, point.upper])
         }
     }
 }

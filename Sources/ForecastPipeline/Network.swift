@@ -10,7 +10,7 @@ import PlexusKit
 /// so its `units` is replaced by `--horizon`. One file therefore serves any window and horizon.
 public struct NetworkDefinition {
     public let pipeline: PipelineSpec
-    /// The pipeline file's text, kept with the weights so `predict` rebuilds the same network.
+    /// The pipeline file's text, recorded in the run's config.
     public let yaml: String
     /// The model's name in the `forecasts` and `metrics` tables: the file's `name`, else "network".
     public let name: String
@@ -50,16 +50,12 @@ public struct NetworkDefinition {
     public var file: String { pipeline.file }
 
     /// Builds the network for `window` days in, `horizon` days out; weights seeded by `seed`.
-    public func build(window: Int, horizon: Int, seed: UInt64) throws -> Sequential {
-        var layers = pipeline.model.layers
-        let last = layers.removeLast()
-        var options = last.options
-        options["units"] = SpecValue(.int(horizon), line: last.line, file: last.file)
-        layers.append(LayerSpec(type: last.type, options: options, line: last.line, file: last.file))
-        let (model, output) = try ModelBuilder.build(ModelSpec(input: [window, 1], layers: layers), file: file, seed: seed)
-        guard output == [horizon] else {
-            throw FormatError(path: file, "the model maps [\(window), 1] to \(output), expected [\(horizon)] (one value per horizon step); a recurrent layer before the last 'linear' needs return_sequences: false")
+    public func build(window: Int, horizon: Int, seed: UInt64) throws -> BuiltModel {
+        var built = try ModelBuilder.build(pipeline, input: [window, 1], outputUnits: horizon, seed: seed)
+        guard built.outputShape == [horizon] else {
+            throw FormatError(path: file, "the model maps [\(window), 1] to \(built.outputShape), expected [\(horizon)] (one value per horizon step); a recurrent layer before the last 'linear' needs return_sequences: false")
         }
-        return model
+        built.name = name
+        return built
     }
 }

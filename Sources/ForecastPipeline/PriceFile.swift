@@ -2,7 +2,7 @@ import Foundation
 import PlexusFormats
 
 /// The columns a price row may carry, as stored in the `prices` table.
-public enum PriceField: String, CaseIterable, Sendable {
+public enum PriceField: String, CaseIterable, Sendable, Codable {
     case open, high, low, close, adjClose = "adj_close", volume
 
     /// Header spellings of each field, compared after `PriceFile.normalized` (lower case, no spaces, `_`, `.` or `-`).

@@ -62,7 +62,7 @@ public struct TrainingOrigins: Sendable, Equatable {
 }
 
 /// What the network predicts.
-public enum ForecastTarget: String, CaseIterable, Sendable {
+public enum ForecastTarget: String, CaseIterable, Sendable, Codable {
     /// Daily log returns log(p_i / p_{i-1}); the forecast price compounds them from the origin's price.
     case returns
     /// The prices themselves.
@@ -71,7 +71,7 @@ public enum ForecastTarget: String, CaseIterable, Sendable {
 
 /// Turns prices into the standardised values a network sees and back. Fitted on a training part only: the
 /// mean and standard deviation of the log returns (or prices) in it.
-public struct SeriesScaler: Sendable, Equatable {
+public struct SeriesScaler: Sendable, Equatable, Codable {
     public let target: ForecastTarget
     public let mean: Double
     public let std: Double

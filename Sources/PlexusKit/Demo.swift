@@ -14,9 +14,12 @@ public enum Demo {
         /// Where artifacts go; nil means `runs/<run id>/`.
         public var outputDirectory: String?
         public var progress: ProgressStyle
+        /// An interrupted demo run to continue from its checkpoint.
+        public var resume: Int64?
 
         public init(pipelinePath: String = "Pipelines/demo.yml", seed: UInt64 = 42, epochs: Int? = nil, samples: Int = 2000,
-                    outputDirectory: String? = nil, progress: ProgressStyle = .automatic) {
+                    outputDirectory: String? = nil, progress: ProgressStyle = .automatic, resume: Int64? = nil) {
+            self.resume = resume
             self.pipelinePath = pipelinePath
             self.seed = seed
             self.epochs = epochs
@@ -35,31 +38,52 @@ public enum Demo {
         public let weightsPath: String
     }
 
+    /// What a demo run records as its configuration.
+    struct Config: Codable {
+        var pipelineFile: String
+        var model: [String]
+        var training: TrainingSummary
+        var samples: Int
+        var baseline: String
+
+        enum CodingKeys: String, CodingKey {
+            case model, training, samples, baseline
+            case pipelineFile = "pipeline_file"
+        }
+    }
+
+    /// The demo model's inputs and outputs, for its card.
+    struct Preprocessing: Codable {
+        var features = ["x", "y"]
+        var classes = ["upper moon", "lower moon"]
+    }
+
     /// Trains and evaluates; every number lands in `store`. Pipeline-file errors surface before any run row exists.
     public static func run(store: Store, options: Options) throws -> Report {
         let pipeline = try PipelineSpec.load(path: options.pipelinePath)
         let setup = TrainingSetup(pipeline.training, epochs: options.epochs, defaultEpochs: 40)
-        let (model, outputShape) = try ModelBuilder.build(pipeline.model, file: pipeline.file, seed: options.seed)
-        guard pipeline.model.input == [2], outputShape == [2] else {
-            throw FormatError(path: pipeline.file, "the demo's model must map input [2] to 2 class logits, this one maps \(pipeline.model.input) to \(outputShape)")
+        let built = try ModelBuilder.build(pipeline, seed: options.seed)
+        guard pipeline.model.input == [2], built.outputShape == [2] else {
+            throw FormatError(path: pipeline.file, "the demo's model must map input [2] to 2 class logits, this one maps \(pipeline.model.input) to \(built.outputShape)")
         }
+        let model = built.model
 
         let data = SyntheticData.twoMoons(count: options.samples, noise: 0.25, seed: options.seed)
         let datasetID = try store.registerDataset(name: "two-moons", kind: "synthetic",
                                                   source: "SyntheticData.twoMoons(count: \(options.samples), noise: 0.25, seed: \(options.seed))",
                                                   sha256: fingerprint(data), items: data.count)
-        let config = configJSON(["pipeline_file": options.pipelinePath, "model": pipeline.model.layers.map(\.type),
-                                 "training": setup.summary, "samples": options.samples, "baseline": "logistic regression"])
+        let config = Config(pipelineFile: options.pipelinePath, model: pipeline.model.layers.map(\.type), training: setup.summary,
+                            samples: options.samples, baseline: "logistic regression")
 
-        return try store.withRun(pipeline: "demo", datasetID: datasetID, config: config, seed: options.seed) { runID in
+        return try store.record(pipeline: "demo", datasetID: datasetID, config: config, seed: options.seed,
+                                outputDirectory: options.outputDirectory, resume: options.resume) { run in
             let (trainAll, test) = data.split(validationFraction: 0.25, seed: options.seed)
             let (train, validation) = trainAll.split(validationFraction: setup.validationSplit, seed: options.seed &+ 1)
             let loss = setup.loss(default: .crossEntropy(labelSmoothing: 0, classWeights: nil))
 
             let trainer = Trainer(model: model, optimizer: setup.optimizer(for: model.parameters()), loss: loss, metrics: [.accuracy],
                                   config: setup.config(seed: options.seed, progress: options.progress))
-            trainer.recordEpochs(in: store, runID: runID)
-            let history = try trainer.fit(train, validation: validation)
+            let history = try run.fit(trainer, train, validation: validation)
 
             // The honest comparison: a linear model (logistic regression) with the same data, loss and optimizer.
             var rng = RandomGenerator(seed: options.seed)
@@ -73,16 +97,11 @@ public enum Demo {
                 metrics["\(name).loss"] = evaluation.loss
                 metrics["\(name).accuracy"] = evaluation.metrics["accuracy"]
             }
-            try store.recordMetrics(runID: runID, split: "test", metrics)
-            let weights = try Checkpoint.encode(model, metadata: ["pipeline": options.pipelinePath, "run_id": String(runID)])
-            try store.saveModel(runID: runID, name: "model", format: "safetensors", bytes: weights)
-
-            let directory = options.outputDirectory ?? "runs/\(runID)"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let weightsPath = directory + "/model.safetensors"
-            try Data(weights).write(to: URL(fileURLWithPath: weightsPath))
-            return Report(runID: runID, modelSummary: summary(model, inputShape: [2]), history: history,
-                          testMetrics: metrics, weightsPath: weightsPath)
+            run.metrics("test", metrics)
+            run.keyMetric("test", "mlp.accuracy")
+            try run.model(model, card: ModelCard(pipeline: "demo", built: built, preprocessing: Preprocessing()))
+            return Report(runID: run.id, modelSummary: summary(model, inputShape: [2]), history: history,
+                          testMetrics: metrics, weightsPath: Paths.join(run.directory, "model.safetensors"))
         }
     }
 

@@ -74,32 +74,34 @@ extension Store {
     /// Inserts rows of data set `datasetID` in one transaction; rows already there (same data set and path) are
     /// kept as they are.
     public func insertImages(datasetID: Int64, _ rows: [ImageRow]) throws {
-        try write { db in
-            let stored = try Int.fetchOne(db, sql: "SELECT count(*) FROM images WHERE dataset_id = ?", arguments: [datasetID]) ?? 0
+        try write { transaction in
+            let stored = try transaction.value(Int.self, "SELECT count(*) FROM images WHERE dataset_id = ?", [datasetID]) ?? 0
             guard stored < rows.count else { return }
-            let statement = try db.makeStatement(sql: """
+            let statement = try transaction.prepare("""
                 INSERT OR IGNORE INTO images (dataset_id, path, label, split, width, height, channels, sha256, png)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for row in rows {
-                try statement.execute(arguments: [datasetID, row.path, row.label, row.split, row.width, row.height, row.channels,
-                                                  row.sha256, Data(row.png)])
+                try statement.execute([datasetID, row.path, row.label, row.split, row.width, row.height, row.channels, row.sha256, row.png])
             }
         }
     }
 
     /// The rows of data set `datasetID` (of one split when `split` is given), ordered by path.
     public func images(datasetID: Int64, split: String? = nil) throws -> [ImageRow] {
-        try read { db in
-            var sql = "SELECT path, label, split, width, height, channels, sha256, png FROM images WHERE dataset_id = ?"
-            var arguments: StatementArguments = [datasetID]
-            if let split {
-                sql += " AND split = ?"
-                arguments += [split]
-            }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY path", arguments: arguments).map { row in
-                ImageRow(path: row["path"], label: row["label"], split: row["split"], width: row["width"], height: row["height"],
-                         channels: row["channels"], sha256: row["sha256"], png: [UInt8](row["png"] as Data))
+        try read { transaction in
+            let rows = try transaction.rows("""
+                SELECT path, label, split, width, height, channels, sha256, png FROM images
+                WHERE dataset_id = ? AND (?2 IS NULL OR split = ?2) ORDER BY path
+                """, [datasetID, split])
+            return try rows.map { row in
+                guard let path: String = row["path"], let split: String = row["split"], let width: Int = row["width"],
+                      let height: Int = row["height"], let channels: Int = row["channels"], let sha256: String = row["sha256"],
+                      let png: [UInt8] = row["png"] else {
+                    throw StoreError(path: self.path, "images of dataset \(datasetID): a row has an empty column")
+                }
+                return ImageRow(path: path, label: row["label"], split: split, width: width, height: height, channels: channels,
+                                sha256: sha256, png: png)
             }
         }
     }

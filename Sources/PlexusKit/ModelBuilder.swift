@@ -99,7 +99,8 @@ extension LayerSpec {
 
 /// A network built from a pipeline file for the data at hand, with the architecture as built: what a model card keeps.
 public struct BuiltModel {
-    public let name: String
+    /// The file's `name` (a pipeline may give it another, such as forecast's "network").
+    public var name: String
     public let model: Sequential
     public let architecture: ModelSpec
     public let outputShape: [Int]

@@ -14,7 +14,7 @@ import PlexusStore
 /// let loaded = try TrainedModel.load(store: store, runID: 7, pipeline: "forecast")
 /// let settings = try loaded.card.preprocessing(as: ForecastPreprocessing.self)
 /// ```
-public struct ModelCard: Codable, Sendable {
+public struct ModelCard: Codable {
     /// The pipeline that trained it ("forecast", "classify", "cluster", "anomaly", "demo").
     public var pipeline: String
     /// The model's name: the pipeline file's `name`.

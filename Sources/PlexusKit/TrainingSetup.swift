@@ -58,11 +58,26 @@ public struct TrainingSetup {
     }
 
     /// The settings as recorded in a run's config.
-    public var summary: [String: Any] {
-        var result: [String: Any] = ["epochs": epochs, "batch_size": batchSize, "optimizer": (spec.optimizer ?? .adam).rawValue,
-                                     "learning_rate": configuredLearningRate, "validation_split": validationSplit]
-        if let clip = spec.clipNorm { result["clip_norm"] = clip }
-        if let stopping = spec.earlyStopping { result["early_stopping_patience"] = stopping.patience }
-        return result
+    public var summary: TrainingSummary {
+        TrainingSummary(epochs: epochs, batchSize: batchSize, optimizer: (spec.optimizer ?? .adam).rawValue,
+                        learningRate: configuredLearningRate, validationSplit: validationSplit, clipNorm: spec.clipNorm,
+                        earlyStoppingPatience: spec.earlyStopping?.patience)
+    }
+}
+
+/// The training settings a run's config records.
+public struct TrainingSummary: Codable, Equatable, Sendable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var optimizer: String
+    public var learningRate: Double
+    public var validationSplit: Double
+    public var clipNorm: Double?
+    public var earlyStoppingPatience: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case epochs, optimizer
+        case batchSize = "batch_size", learningRate = "learning_rate", validationSplit = "validation_split"
+        case clipNorm = "clip_norm", earlyStoppingPatience = "early_stopping_patience"
     }
 }

@@ -39,6 +39,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "SQLite database (default: $PLEXUS_DB, else ./plexus.db).") var db: String?
     @Option(help: "Random seed: the same seed gives the same numbers.") var seed: UInt64 = 42
     @Option(help: "Directory for artifacts (default: runs/<run id>/).") var out: String?
+    @Option(help: "Continue this interrupted run from its last checkpoint (give the same prices and options as when it started).")
+    var resume: Int64?
 
     func run() throws {
         guard ForecastOptions.models.contains(model) else {
@@ -58,6 +60,7 @@ struct RunCommand: ParsableCommand {
         options.intervalLevel = interval
         options.seed = seed
         options.outputDirectory = out
+        options.resume = resume
         options.log = { print($0); fflush(stdout) }
         let plan = try ForecastPipeline.plan(options)  // bad input stops here, before the database is touched
         let store = try ForecastTables.open(path: Store.resolvePath(explicit: db))

@@ -11,7 +11,7 @@ struct PlexusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plexus",
         abstract: "Plexus: deep learning in one native binary, with its data and results in SQLite.",
-        subcommands: [DemoCommand.self, SummaryCommand.self])
+        subcommands: [DemoCommand.self, RunsCommand.self, SummaryCommand.self])
 }
 
 struct DemoCommand: ParsableCommand {
@@ -24,10 +24,12 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Random seed: the same seed gives the same numbers.") var seed: UInt64 = 42
     @Option(help: "Epochs (overrides the pipeline file).") var epochs: Int?
     @Option(help: "Directory for artifacts (default: runs/<run id>/).") var out: String?
+    @Option(help: "Continue this interrupted run from its last checkpoint (give the same options as when it started).") var resume: Int64?
 
     func run() throws {
         let store = try Store(path: Store.resolvePath(explicit: db))
-        let report = try Demo.run(store: store, options: Demo.Options(pipelinePath: pipeline, seed: seed, epochs: epochs, outputDirectory: out))
+        let report = try Demo.run(store: store, options: Demo.Options(pipelinePath: pipeline, seed: seed, epochs: epochs, outputDirectory: out,
+                                                                      resume: resume))
         print(report.modelSummary)
         print("")
         print("Test accuracy  mlp: \(percent(report.testMetrics["mlp.accuracy"]!))  logistic regression (baseline): \(percent(report.testMetrics["logistic.accuracy"]!))")
@@ -38,6 +40,24 @@ struct DemoCommand: ParsableCommand {
     }
 
     func percent(_ value: Double) -> String { String(format: "%.1f%%", value * 100) }
+}
+
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs",
+        abstract: "List the recorded runs, newest first; runs whose process died are marked interrupted first.")
+
+    @Option(help: "SQLite database (default: $PLEXUS_DB, else ./plexus.db).") var db: String?
+    @Option(help: "Only runs of this pipeline.") var pipeline: String?
+    @Option(help: "How many runs to list.") var limit = 20
+
+    func run() throws {
+        let store = try Store(path: Store.resolvePath(explicit: db))
+        for run in store.reconciled {
+            print("Run \(run.id) (\(run.pipeline)) was still marked running: now interrupted, \(run.reason).")
+        }
+        print(try RunList.table(store: store, pipeline: pipeline, limit: limit))
+    }
 }
 
 struct SummaryCommand: ParsableCommand {
