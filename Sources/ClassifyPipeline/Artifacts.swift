@@ -3,31 +3,15 @@ import Plexus
 import PlexusFormats
 import PlexusKit
 
-/// The files a run leaves in its folder (`runs/<run id>/` unless `--out` says otherwise).
+/// The pictures a run leaves in its folder (`runs/<run id>/` unless `--out` says otherwise) and in `artifacts`.
 enum Artifacts {
-    /// Writes the weights and the three plots; returns the paths written.
-    static func write(to directory: String, weights: [UInt8]?, history: History?, report: ClassificationReport,
-                      mistakes: (shown: [Plots.Mistake], total: Int), geometry: ImageGeometry, title: String) throws -> [String] {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw ClassifyError("\(directory): cannot create the output folder (\(error.localizedDescription))")
-        }
-        var written: [String] = []
-        func path(_ name: String) -> String {
-            let path = Paths.join(directory, name)
-            written.append(path)
-            return path
-        }
-        if let weights {
-            let file = path("model.safetensors")
-            do { try Data(weights).write(to: URL(fileURLWithPath: file)) } catch {
-                throw ClassifyError("\(file): cannot write the weights (\(error.localizedDescription))")
-            }
-        }
-        try Plots.confusion(report, title: title).write(to: path("confusion.png"))
-        if let history { try Plots.learningCurves(history).write(to: path("learning_curves.png")) }
-        try Plots.mistakes(mistakes.shown, geometry: geometry, total: mistakes.total, title: title).write(to: path("misclassified.png"))
+    /// Writes the plots into the run's folder and records them; returns the paths written.
+    static func record(in run: RecordedRun, history: History?, report: ClassificationReport,
+                       mistakes: (shown: [Plots.Mistake], total: Int), geometry: ImageGeometry, title: String) throws -> [String] {
+        var written = [try run.artifact("confusion.png", kind: "chart", png: Plots.confusion(report, title: title).pngImage)]
+        if let history { written.append(try run.artifact("learning_curves.png", kind: "chart", png: Plots.learningCurves(history).pngImage)) }
+        written.append(try run.artifact("misclassified.png", kind: "image",
+                                        png: Plots.mistakes(mistakes.shown, geometry: geometry, total: mistakes.total, title: title).pngImage))
         return written
     }
 

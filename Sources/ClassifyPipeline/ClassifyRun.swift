@@ -25,6 +25,8 @@ public struct TrainOptions {
     /// Where artifacts go; nil means `runs/<run id>/`.
     public var outputDirectory: String?
     public var progress: ProgressStyle = .automatic
+    /// An interrupted run to continue from its checkpoint: the same folders and options as when it started.
+    public var resume: Int64?
     /// Where notes go (skipped files, what is being trained).
     public var log: (String) -> Void = { _ in }
 
@@ -112,34 +114,31 @@ public enum ClassifyPipeline {
     }
 
     private static func train(_ pipeline: PipelineSpec, name: String, data: LabelledData, store: Store, options: TrainOptions) throws -> TrainReport {
-        let model = try ClassifierNetwork.build(pipeline, geometry: data.geometry, classCount: data.classes.count, seed: options.seed)
+        let built = try ClassifierNetwork.build(pipeline, geometry: data.geometry, classCount: data.classes.count, seed: options.seed)
+        let model = built.model
         var spec = pipeline.training
         spec.batchSize = options.batchSize ?? spec.batchSize
         spec.validationSplit = data.validationFraction
         let setup = TrainingSetup(spec, epochs: options.epochs, defaultEpochs: 15)
         let weights: [Float]? = options.classWeights ? balancedWeights(data.train.labels, classCount: data.classes.count) : nil
-        let yaml = try String(contentsOfFile: pipeline.file, encoding: .utf8)
-        var config: [String: Any] = [
-            "model": name, "pipeline_file": pipeline.file, "pipeline_yaml": yaml, "classes": data.classes,
-            "image_width": data.geometry.width, "image_height": data.geometry.height, "channels": data.geometry.channels,
-            "color": data.geometry.color.rawValue, "pixel_scaling": "sample / max sample value (0...1), no mean subtraction",
-            "train_dir": options.directory, "training": setup.summary, "augment": options.augment, "strict": options.strict,
-            "class_weights": weights.map { $0.map(Double.init) } ?? "none",
-            "images": ["train": data.train.count, "val": data.validation?.count ?? 0, "test": data.test?.count ?? 0,
-                       "excluded_as_in_test": data.split.leftOutAsInTest.count, "skipped": data.skipped],
-        ]
-        config["test_dir"] = options.testDirectory
-        config["max_per_class"] = options.maxPerClass
+        let config = TrainConfig(
+            model: name, pipelineFile: pipeline.file, pipelineYAML: try String(contentsOfFile: pipeline.file, encoding: .utf8),
+            classes: data.classes, imageWidth: data.geometry.width, imageHeight: data.geometry.height, channels: data.geometry.channels,
+            color: data.geometry.color, trainDir: options.directory, testDir: options.testDirectory, maxPerClass: options.maxPerClass,
+            training: setup.summary, augment: options.augment, strict: options.strict, classWeights: weights?.map(Double.init),
+            images: .init(train: data.train.count, val: data.validation?.count ?? 0, test: data.test?.count ?? 0,
+                          excludedAsInTest: data.split.leftOutAsInTest.count, skipped: data.skipped))
+        let card = try ModelCard(pipeline: "classify", built: built, preprocessing: ClassifyPreprocessing(classes: data.classes, geometry: data.geometry))
         let datasetID = try data.register(in: store)
         let checked = try splitCheck(data, datasetID: datasetID, store: store)
 
-        return try store.withRun(pipeline: "classify", datasetID: datasetID, config: configJSON(config), seed: options.seed) { runID in
+        return try store.record(pipeline: "classify", datasetID: datasetID, config: config, seed: options.seed,
+                                outputDirectory: options.outputDirectory, resume: options.resume) { run in
             let trained: Module = options.augment ? Augmented(model, seed: options.seed &+ 1) : model
             let trainer = Trainer(model: trained, optimizer: setup.optimizer(for: trained.parameters()),
                                   loss: .crossEntropy(labelSmoothing: 0, classWeights: weights), metrics: [.accuracy],
                                   config: setup.config(seed: options.seed, progress: options.progress))
-            trainer.recordEpochs(in: store, runID: runID)
-            let history = try trainer.fit(data.train.dataset, validation: data.validation?.dataset)
+            let history = try run.fit(trainer, data.train.dataset, validation: data.validation?.dataset, card: card)
             model.eval()
 
             let evaluatedSplit = data.test == nil ? "val" : "test"
@@ -159,33 +158,32 @@ public enum ClassifyPipeline {
                 var metrics = validationReport!.metrics
                 metrics["log_loss"] = logLoss(validationProbabilities, labels: validation.labels)
                 if data.test == nil { metrics.merge(baselineMetrics(baseline, inferenceRate)) { $1 } }
-                try store.recordMetrics(runID: runID, split: "val", metrics)
+                run.metrics("val", metrics)
             }
             if data.test != nil {
                 var metrics = evaluation.metrics
                 metrics["log_loss"] = logLoss(probabilities, labels: evaluated.labels)
                 metrics.merge(baselineMetrics(baseline, inferenceRate)) { $1 }
-                try store.recordMetrics(runID: runID, split: "test", metrics)
+                run.metrics("test", metrics)
             }
+            run.keyMetric(evaluatedSplit, "accuracy")
             let epochs = Double(history.epochs.count)
             let trainingRate = history.epochs.map(\.samplesPerSecond).reduce(0, +) / epochs
-            try store.recordMetrics(runID: runID, split: "train", [
+            run.metrics("train", [
                 "seconds": trainingSeconds, "seconds_per_epoch": trainingSeconds / epochs, "images_per_second": trainingRate,
                 "parameters": Double(model.parameterCount), "epochs": epochs, "best_epoch": Double(history.bestEpoch),
             ])
             let predictions = probabilities.predictions(paths: evaluated.paths, labels: evaluated.labels.map { data.classes[$0] })
-            try ClassifyTables.record(predictions, confusion: evaluation, runID: runID, in: store)
-            let weightsBytes = try Checkpoint.encode(model, metadata: ["pipeline": pipeline.file, "run_id": String(runID),
-                                                                      "classes": data.classes.joined(separator: ",")])
-            try store.saveModel(runID: runID, name: "model", format: "safetensors", bytes: weightsBytes)
+            ClassifyTables.record(predictions, confusion: evaluation, in: run)
+            try run.model(model, card: card)
 
-            let directory = options.outputDirectory ?? "runs/\(runID)"
-            let title = "Run \(runID) \(name), \(evaluatedSplit)"
-            let artifacts = try Artifacts.write(to: directory, weights: weightsBytes, history: history, report: evaluation,
-                                                mistakes: Artifacts.mistakes(evaluated, probabilities: probabilities, geometry: data.geometry),
-                                                geometry: data.geometry, title: title)
+            let title = "Run \(run.id) \(name), \(evaluatedSplit)"
+            let artifacts = [Paths.join(run.directory, "model.safetensors")]
+                + (try Artifacts.record(in: run, history: history, report: evaluation,
+                                        mistakes: Artifacts.mistakes(evaluated, probabilities: probabilities, geometry: data.geometry),
+                                        geometry: data.geometry, title: title))
             return TrainReport(
-                runID: runID, modelName: name, pipelineFile: pipeline.file, classes: data.classes, geometry: data.geometry,
+                runID: run.id, modelName: name, pipelineFile: pipeline.file, classes: data.classes, geometry: data.geometry,
                 counts: (data.train.count, data.validation?.count ?? 0, data.test?.count ?? 0),
                 modelSummary: summary(model, inputShape: data.geometry.shape), parameters: model.parameterCount, history: history,
                 evaluatedSplit: evaluatedSplit, evaluation: evaluation, baseline: baseline, validation: validationReport,

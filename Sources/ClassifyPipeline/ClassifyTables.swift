@@ -35,21 +35,22 @@ public enum ClassifyTables {
         try Store(path: path, migrations: migrations)
     }
 
-    /// Writes a run's predictions, and the confusion matrix when there is one, in one transaction.
-    static func record(_ predictions: [Prediction], confusion report: ClassificationReport?, runID: Int64, in store: Store) throws {
-        try store.write { db in
-            let statement = try db.makeStatement(sql: """
+    /// Stages the predictions and the confusion matrix in the run's final transaction.
+    static func record(_ predictions: [Prediction], confusion report: ClassificationReport?, in run: RecordedRun) {
+        let runID = run.id
+        run.tables { transaction in
+            let statement = try transaction.prepare("""
                 INSERT INTO predictions (run_id, path, label, predicted, confidence, top_k) VALUES (?, ?, ?, ?, ?, ?)
                 """)
             for prediction in predictions {
-                try statement.execute(arguments: [runID, prediction.path, prediction.label, prediction.predicted,
-                                                  Double(prediction.confidence), prediction.topKJSON])
+                try statement.execute([runID, prediction.path, prediction.label, prediction.predicted, Double(prediction.confidence),
+                                       prediction.topKJSON])
             }
             guard let report else { return }
             for (actual, row) in report.confusion.enumerated() {
                 for (predicted, count) in row.enumerated() where count > 0 {
-                    try db.execute(sql: "INSERT INTO confusion (run_id, actual, predicted, count) VALUES (?, ?, ?, ?)",
-                                   arguments: [runID, report.classes[actual], report.classes[predicted], count])
+                    try transaction.execute("INSERT INTO confusion (run_id, actual, predicted, count) VALUES (?, ?, ?, ?)",
+                                            [runID, report.classes[actual], report.classes[predicted], count])
                 }
             }
         }

@@ -2,7 +2,7 @@ import Plexus
 import PlexusFormats
 
 /// Colour mode of the model's input: `gray` (1 channel) or `rgb` (3).
-public enum ColorMode: String, CaseIterable, Sendable {
+public enum ColorMode: String, CaseIterable, Sendable, Codable {
     case gray, rgb
 
     var channels: Int { self == .gray ? 1 : 3 }

@@ -135,14 +135,14 @@ struct LabelledData {
     /// (`"train and val"`): empty when the split holds. Read back from `images` with a query a user can run too; it
     /// groups by hash (one sort), not a self-join, which would compare every pair of the 70,000 rows.
     static func crossSplitDuplicates(datasetID: Int64, in store: Store) throws -> [(splits: String, shared: Int)] {
-        try store.read { db in
-            try Row.fetchAll(db, sql: """
+        try store.read { transaction in
+            try transaction.rows("""
                 SELECT splits, count(*) AS shared FROM (
                     SELECT group_concat(split, ' and ') AS splits FROM (
                         SELECT DISTINCT sha256, split FROM images WHERE dataset_id = ? AND split <> 'excluded' ORDER BY sha256, split)
                     GROUP BY sha256 HAVING count(*) > 1)
                 GROUP BY splits ORDER BY splits
-                """, arguments: [datasetID]).map { ($0["splits"], $0["shared"]) }
+                """, [datasetID]).map { ($0["splits"] ?? "", $0["shared"] ?? 0) }
         }
     }
 }

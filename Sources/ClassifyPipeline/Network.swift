@@ -21,24 +21,19 @@ public enum ClassifierModels {
 /// when the last layer is `linear`, its `units` by the number of classes, so one file serves any folder of images
 /// (as Keras's examples set `input_shape` and `num_classes` from the data).
 enum ClassifierNetwork {
-    static func build(_ pipeline: PipelineSpec, geometry: ImageGeometry, classCount: Int, seed: UInt64) throws -> Sequential {
-        var layers = pipeline.model.layers
-        if let last = layers.last, last.type == "linear" {
-            var options = last.options
-            options["units"] = SpecValue(.int(classCount), line: options["units"]?.line ?? last.line, file: last.file)
-            layers[layers.count - 1] = LayerSpec(type: last.type, options: options, line: last.line, file: last.file)
-        }
-        let (model, output) = try ModelBuilder.build(ModelSpec(input: geometry.shape, layers: layers), file: pipeline.file, seed: seed)
-        guard output == [classCount] else {
-            throw FormatError(path: pipeline.file, "the model must end in one logit per class, shape [\(classCount)], but it ends in \(output); "
+    static func build(_ pipeline: PipelineSpec, geometry: ImageGeometry, classCount: Int, seed: UInt64) throws -> BuiltModel {
+        let endsLinear = pipeline.model.layers.last?.type == "linear"
+        let built = try ModelBuilder.build(pipeline, input: geometry.shape, outputUnits: endsLinear ? classCount : nil, seed: seed)
+        guard built.outputShape == [classCount] else {
+            throw FormatError(path: pipeline.file, "the model must end in one logit per class, shape [\(classCount)], but it ends in \(built.outputShape); "
                               + "make its last layer 'linear'")
         }
-        return model
+        return built
     }
 }
 
-/// A trained classifier read back from the database: the network rebuilt from the pipeline file text stored in the
-/// run's config, its weights from `models`, its classes and input geometry from the config. Nothing on disk is needed.
+/// A trained classifier read back from the database by `TrainedModel.load`: the network from its card and weights,
+/// its classes and input geometry from the card's preprocessing. Nothing on disk is needed.
 public struct TrainedClassifier {
     public let runID: Int64
     public let classes: [String]
@@ -46,47 +41,12 @@ public struct TrainedClassifier {
     public let model: Sequential
     /// `model`, or `checkpoint` (the best epoch's weights) for a run that stopped before saving its final model.
     public let weights: String
+    public let seed: UInt64
 
     public static func load(runID: Int64, from store: Store) throws -> TrainedClassifier {
-        guard let run = try store.run(id: runID) else { throw ClassifyError("\(store.path): no run \(runID)") }
-        guard run.pipeline == "classify" else {
-            throw ClassifyError("\(store.path): run \(runID) is a '\(run.pipeline)' run, not a classify training run")
-        }
-        let config = try RunConfig.decode(run.config, runID: runID, store: store)
-        let pipeline = try PipelineSpec.parse(yaml: config.pipelineYAML, file: "\(config.pipelineFile) (as stored in run \(runID))")
-        let geometry = ImageGeometry(width: config.imageWidth, height: config.imageHeight, channels: config.channels)
-        let model = try ClassifierNetwork.build(pipeline, geometry: geometry, classCount: config.classes.count, seed: run.seed)
-        let stored = try store.read { db in try String.fetchAll(db, sql: "SELECT name FROM models WHERE run_id = ?", arguments: [runID]) }
-        guard let name = ["model", "checkpoint"].first(where: stored.contains) else {
-            throw ClassifyError("\(store.path): run \(runID) (\(run.status.rawValue)) saved no weights")
-        }
-        let (_, bytes) = try store.loadModel(runID: runID, name: name)
-        try Checkpoint.load(bytes, into: model, source: "\(store.path): run \(runID) model '\(name)'")
-        model.eval()
-        return TrainedClassifier(runID: runID, classes: config.classes, geometry: geometry, model: model, weights: name)
-    }
-}
-
-/// The part of a training run's `runs.config` JSON that `predict` and `evaluate` need.
-struct RunConfig: Decodable {
-    let classes: [String]
-    let imageWidth: Int
-    let imageHeight: Int
-    let channels: Int
-    let pipelineFile: String
-    let pipelineYAML: String
-
-    enum CodingKeys: String, CodingKey {
-        case classes, channels
-        case imageWidth = "image_width", imageHeight = "image_height"
-        case pipelineFile = "pipeline_file", pipelineYAML = "pipeline_yaml"
-    }
-
-    static func decode(_ json: String, runID: Int64, store: Store) throws -> RunConfig {
-        do {
-            return try JSONDecoder().decode(RunConfig.self, from: Data(json.utf8))
-        } catch {
-            throw ClassifyError("\(store.path): run \(runID) has no classify model description in its config (\(error))")
-        }
+        let trained = try TrainedModel.load(store: store, runID: runID, pipeline: "classify", names: ["model", "checkpoint"])
+        let preprocessing = try trained.card.preprocessing(as: ClassifyPreprocessing.self, source: "\(store.path): run \(runID) model")
+        return TrainedClassifier(runID: runID, classes: preprocessing.classes, geometry: preprocessing.geometry, model: trained.model,
+                                 weights: trained.name, seed: trained.run.seed)
     }
 }

@@ -65,10 +65,10 @@ extension ClassifyPipeline {
         let datasetID = try store.registerImageDataset(name: "predict: " + options.paths.joined(separator: " "),
                                                        source: "classify predict --run \(options.runID)",
                                                        rows: scan.files.map { $0.row(split: "predict") })
-        let config = configJSON(["model_run": options.runID, "weights": classifier.weights, "paths": options.paths,
-                                 "csv": options.csvPath ?? "", "skipped": scan.skipped.count])
-        let seed = try store.run(id: options.runID)!.seed
-        return try store.withRun(pipeline: "classify-predict", datasetID: datasetID, config: config, seed: seed) { runID in
+        let config = InferenceConfig(modelRun: options.runID, weights: classifier.weights, paths: options.paths, csv: options.csvPath,
+                                     skipped: scan.skipped.count)
+        return try store.record(pipeline: "classify-predict", datasetID: datasetID, config: config, seed: classifier.seed,
+                                outputDirectory: nil) { run in
             let probabilities = ClassProbabilities(model: classifier.model, inputs: classifier.geometry.tensor(scan.files.map(\.image)),
                                                    classes: classifier.classes)
             let predictions = probabilities.predictions(paths: scan.files.map(\.path), labels: scan.files.map(\.label))
@@ -77,16 +77,17 @@ extension ClassifyPipeline {
             let labelled = known.isEmpty ? nil : ClassificationReport(
                 classes: classifier.classes, actual: known.map { index[scan.files[$0].label!]! },
                 ranked: known.map { probabilities.ranked($0, k: min(5, classifier.classes.count)) })
-            try ClassifyTables.record(predictions, confusion: labelled, runID: runID, in: store)
-            if let labelled { try store.recordMetrics(runID: runID, split: "labelled", labelled.metrics) }
+            ClassifyTables.record(predictions, confusion: labelled, in: run)
+            if let labelled {
+                run.metrics("labelled", labelled.metrics)
+                run.keyMetric("labelled", "accuracy")
+            }
             if let csvPath = options.csvPath {
                 let rows = predictions.map { [$0.path, $0.label ?? "", $0.predicted, String(format: "%.4f", $0.confidence), $0.topKJSON] }
                 let text = CSV.write(header: ["path", "label", "predicted", "confidence", "top_k"], rows: rows)
-                do { try text.write(toFile: csvPath, atomically: true, encoding: .utf8) } catch {
-                    throw ClassifyError("\(csvPath): cannot write the predictions (\(error.localizedDescription))")
-                }
+                try run.artifact(at: csvPath, kind: "table", Data(text.utf8))
             }
-            return PredictReport(runID: runID, model: classifier, predictions: predictions, labelled: labelled, skipped: scan.skipped.count)
+            return PredictReport(runID: run.id, model: classifier, predictions: predictions, labelled: labelled, skipped: scan.skipped.count)
         }
     }
 
@@ -103,10 +104,10 @@ extension ClassifyPipeline {
         for error in scan.skipped { options.log("skipped \(error.description)") }
         let datasetID = try store.registerImageDataset(name: options.directory, source: "classify evaluate --run \(options.runID)",
                                                        rows: scan.files.map { $0.row(split: "test") })
-        let config = configJSON(["model_run": options.runID, "weights": classifier.weights, "directory": options.directory,
-                                 "skipped": scan.skipped.count])
-        let seed = try store.run(id: options.runID)!.seed
-        return try store.withRun(pipeline: "classify-evaluate", datasetID: datasetID, config: config, seed: seed) { runID in
+        let config = InferenceConfig(modelRun: options.runID, weights: classifier.weights, paths: [options.directory], csv: nil,
+                                     skipped: scan.skipped.count)
+        return try store.record(pipeline: "classify-evaluate", datasetID: datasetID, config: config, seed: classifier.seed,
+                                outputDirectory: options.outputDirectory) { run in
             let images = LabelledImages(paths: scan.files.map(\.path), labels: scan.files.map { index[$0.label!]! },
                                         inputs: classifier.geometry.tensor(scan.files.map(\.image)))
             let start = Date()
@@ -116,14 +117,15 @@ extension ClassifyPipeline {
             var metrics = report.metrics
             metrics["log_loss"] = logLoss(probabilities, labels: images.labels)
             metrics["inference_images_per_second"] = rate
-            try store.recordMetrics(runID: runID, split: "test", metrics)
-            try ClassifyTables.record(probabilities.predictions(paths: images.paths, labels: images.labels.map { classifier.classes[$0] }),
-                                      confusion: report, runID: runID, in: store)
-            let artifacts = try Artifacts.write(
-                to: options.outputDirectory ?? "runs/\(runID)", weights: nil, history: nil, report: report,
+            run.metrics("test", metrics)
+            run.keyMetric("test", "accuracy")
+            ClassifyTables.record(probabilities.predictions(paths: images.paths, labels: images.labels.map { classifier.classes[$0] }),
+                                  confusion: report, in: run)
+            let artifacts = try Artifacts.record(
+                in: run, history: nil, report: report,
                 mistakes: Artifacts.mistakes(images, probabilities: probabilities, geometry: classifier.geometry),
-                geometry: classifier.geometry, title: "Run \(runID) (model of run \(options.runID)), \(options.directory)")
-            return EvaluateReport(runID: runID, model: classifier, report: report, inferenceImagesPerSecond: rate,
+                geometry: classifier.geometry, title: "Run \(run.id) (model of run \(options.runID)), \(options.directory)")
+            return EvaluateReport(runID: run.id, model: classifier, report: report, inferenceImagesPerSecond: rate,
                                   skipped: scan.skipped.count, artifacts: artifacts)
         }
     }

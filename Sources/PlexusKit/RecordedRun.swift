@@ -74,7 +74,16 @@ public final class RecordedRun {
     /// `artifacts`; returns the path on disk.
     @discardableResult
     public func artifact(_ name: String, kind: String, _ data: Data) throws -> String {
-        let path = Paths.join(directory, name)
+        try artifact(name, kind: kind, data, path: Paths.join(directory, name))
+    }
+
+    /// An artifact the user asked for at a path of their own (`--csv FILE`), recorded under its file name.
+    @discardableResult
+    public func artifact(at path: String, kind: String, _ data: Data) throws -> String {
+        try artifact(URL(fileURLWithPath: path).lastPathComponent, kind: kind, data, path: path)
+    }
+
+    private func artifact(_ name: String, kind: String, _ data: Data, path: String) throws -> String {
         try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
                                                 withIntermediateDirectories: true)
         do { try data.write(to: URL(fileURLWithPath: path)) } catch {
@@ -89,6 +98,12 @@ public final class RecordedRun {
     @discardableResult
     public func artifact(_ name: String, kind: String, text: String) throws -> String {
         try artifact(name, kind: kind, Data(text.utf8))
+    }
+
+    /// A picture as a PNG artifact.
+    @discardableResult
+    public func artifact(_ name: String, kind: String, png image: PNGImage) throws -> String {
+        try artifact(name, kind: kind, Data(try PNG.encode(image, path: Paths.join(directory, name))))
     }
 
     /// Files up to this size keep their bytes in the database as well as on disk.

@@ -71,10 +71,13 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var data: DataOptions
     @Option(help: "Network: \(ClassifierModels.names.joined(separator: ", ")) (picks Pipelines/classify[-MODEL].yml).") var model = "cnn"
     @Option(help: "Pipeline file (overrides --model).") var pipeline: String?
+    @Option(help: "Continue this interrupted run from its last checkpoint (give the same folders and options as when it started).")
+    var resume: Int64?
 
     func run() throws {
         var options = try data.trainOptions()
         options.pipelinePath = try pipeline ?? ClassifierModels.pipelinePath(model)
+        options.resume = resume
         let store = try ClassifyTables.open(path: Store.resolvePath(explicit: data.db))
         let report = try ClassifyPipeline.train(store: store, options: options)
         print("")
