@@ -13,7 +13,9 @@ import PlexusStore
 /// - the encoder is the layers up to and including the narrowest `linear` layer before the last one (the first
 ///   of them on a tie), and its output is the embedding.
 public struct Autoencoder {
-    public let model: Sequential
+    /// The network as built for the features, with its architecture for the model card.
+    public let built: BuiltModel
+    public var model: Sequential { built.model }
     /// Index of the bottleneck layer: the encoder is `model.layers[0...bottleneck]`.
     public let bottleneck: Int
     /// Dimensions of the embedding.
@@ -21,6 +23,16 @@ public struct Autoencoder {
     public let features: Int
 
     public var encoder: Sequential { Sequential(Array(model.layers[0...bottleneck])) }
+
+    /// The cards of the whole autoencoder and of its encoder (the first layers, up to the bottleneck), as
+    /// `cluster assign` reloads the encoder alone.
+    func cards(scaler: Scaler) throws -> (autoencoder: ModelCard, encoder: ModelCard) {
+        let preprocessing = ClusterPreprocessing(scaler: scaler, bottleneckLayer: bottleneck)
+        let architecture = ModelSpec(input: built.architecture.input, layers: Array(built.architecture.layers[0...bottleneck]))
+        let encoderBuilt = BuiltModel(name: built.name + "-encoder", model: encoder, architecture: architecture, outputShape: [width])
+        return (try ModelCard(pipeline: "cluster", built: built, preprocessing: preprocessing),
+                try ModelCard(pipeline: "cluster", built: encoderBuilt, preprocessing: preprocessing))
+    }
 
     /// Builds the autoencoder of `pipeline` for `features` inputs; weights drawn from `seed`.
     public static func build(_ pipeline: PipelineSpec, features: Int, seed: UInt64) throws -> Autoencoder {
@@ -42,24 +54,19 @@ public struct Autoencoder {
             throw FormatError(path: pipeline.file, line: layers[bottleneck.index].line,
                               "the bottleneck has \(bottleneck.units) units, not fewer than the \(features) features, so it compresses nothing; narrow it or use --embed none")
         }
-        var options = last.options
-        options["units"] = SpecValue(.int(features), line: last.line, file: last.file)
-        let sized = ModelSpec(input: [features],
-                              layers: layers.dropLast() + [LayerSpec(type: "linear", options: options, line: last.line, file: last.file)])
-        let (model, _) = try ModelBuilder.build(sized, file: pipeline.file, seed: seed)
-        return Autoencoder(model: model, bottleneck: bottleneck.index, width: bottleneck.units, features: features)
+        let built = try ModelBuilder.build(pipeline, input: [features], outputUnits: features, seed: seed)
+        return Autoencoder(built: built, bottleneck: bottleneck.index, width: bottleneck.units, features: features)
     }
 
     /// Trains on `data` (standardised features) with the file's training settings, recording each epoch in the run.
     public func train(_ data: Matrix, setup: TrainingSetup, seed: UInt64, progress: ProgressStyle,
-                      store: Store, runID: Int64) throws -> (history: History, reconstructionError: Double) {
+                      run: RecordedRun) throws -> (history: History, reconstructionError: Double) {
         let inputs = data.tensor
         let all = Dataset(inputs: inputs, targets: .values(inputs))
         let (train, validation) = all.split(validationFraction: setup.validationSplit, seed: seed)
         let trainer = Trainer(model: model, optimizer: setup.optimizer(for: model.parameters()), loss: setup.loss(default: .mse),
                               config: setup.config(seed: seed, progress: progress))
-        trainer.recordEpochs(in: store, runID: runID)
-        let history = try trainer.fit(train, validation: validation.count > 0 ? validation : nil)
+        let history = try run.fit(trainer, train, validation: validation.count > 0 ? validation : nil)
         return (history, trainer.evaluate(all).loss)
     }
 

@@ -40,8 +40,7 @@ extension ClusterPipeline {
         let started = Date()
         guard let source = try store.run(id: options.runID) else { throw ClusterError("run \(options.runID): no such run in \(store.path)") }
         guard source.pipeline == "cluster", source.status == .completed,
-              let config = try? JSONSerialization.jsonObject(with: Data(source.config.utf8)) as? [String: Any],
-              config["mode"] as? String == "run" else {
+              let config = try? JSONDecoder().decode(ClusterRunConfig.self, from: Data(source.config.utf8)), config.mode == "run" else {
             throw ClusterError("run \(options.runID) is not a completed 'cluster run' (pipeline \(source.pipeline), status \(source.status.rawValue))")
         }
         let label = "run \(options.runID)"
@@ -54,19 +53,13 @@ extension ClusterPipeline {
         let centroids = Matrix(rows: stored.shape[0], columns: stored.shape[1], values: stored.values.map(Double.init))
         var encoder: Sequential?
         if centroidInfo["space"] == "autoencoder" {
-            let bytes = try store.loadModel(runID: options.runID, name: "encoder").bytes
-            let (_, metadata) = try Safetensors.decode(bytes, path: "\(label) encoder")
-            guard let yaml = metadata["pipeline_yaml"] else { throw ClusterError("\(label): the stored encoder lacks its pipeline file") }
-            let pipeline = try PipelineSpec.parse(yaml: yaml, file: "\(label) pipeline file")
-            let model = try Autoencoder.build(pipeline, features: scaler.names.count, seed: 0).encoder
-            try Checkpoint.load(bytes, into: model, source: "\(label) encoder")
-            encoder = model
+            encoder = try TrainedModel.load(store: store, runID: options.runID, pipeline: "cluster", names: ["encoder"]).model
         }
         let names = try ClusterStore.segmentNames(runID: options.runID, in: store)
         guard names.count == centroids.rows else { throw ClusterError("\(label): \(names.count) segment profiles for \(centroids.rows) centroids") }
 
         // The source run's column names are the defaults where the new file has them; otherwise they are guessed again.
-        let preferred = config["columns"] as? [String: String] ?? [:]
+        let preferred = config.columns
         let (input, bytes) = try UserInput.load(path: options.input, columns: options.columns, preferred: preferred)
         log("Columns: \(input.columns.description)")
         let features = try userFeatures(input, asOf: options.asOf, schema: scaler)
@@ -84,14 +77,13 @@ extension ClusterPipeline {
         let datasetID = try store.registerDataset(name: URL(fileURLWithPath: input.path).lastPathComponent,
                                                   kind: summary.events == nil ? "user-features" : "events", source: input.path,
                                                   sha256: SHA256.hex(bytes), items: summary.events ?? summary.users)
-        var assignConfig: [String: Any] = ["mode": "assign", "source_run": options.runID, "input": input.path,
-                                           "columns": columnsJSON(input.columns)]
-        if let asOf = features.asOf { assignConfig["as_of"] = asOf.iso8601 }
-        return try store.withRun(pipeline: "cluster", datasetID: datasetID, config: configJSON(assignConfig), seed: options.seed) { runID in
-            let directory = options.outputDirectory ?? "runs/\(runID)"
-            let artifacts = try writeArtifacts(directory: directory, features: features, standardized: standardized, labels: labels,
-                                               distances: distances, profiles: profiles, seed: options.seed,
-                                               title: "run \(runID): \(URL(fileURLWithPath: input.path).lastPathComponent) in the segments of run \(options.runID)")
+        let assignConfig = ClusterAssignConfig(sourceRun: options.runID, input: input.path, columns: columnsJSON(input.columns),
+                                               asOf: features.asOf?.iso8601)
+        return try store.record(pipeline: "cluster", datasetID: datasetID, config: assignConfig, seed: options.seed,
+                                outputDirectory: options.outputDirectory) { run in
+            let artifacts = try recordArtifacts(in: run, features: features, standardized: standardized, labels: labels,
+                                                distances: distances, profiles: profiles, seed: options.seed,
+                                                title: "run \(run.id): \(URL(fileURLWithPath: input.path).lastPathComponent) in the segments of run \(options.runID)")
             var metrics: [(String, String, Double)] = [
                 ("all", "users", Double(features.userIDs.count)), ("all", "assign.returning_users", Double(returning.count)),
                 ("all", "assign.moved_users", Double(moved)),
@@ -100,10 +92,11 @@ extension ClusterPipeline {
             if Set(labels).count >= 2 && labels.count > Set(labels).count {
                 metrics.append(("all", "assign.silhouette", ClusterScores.silhouettes(space, labelings: [labels])[0]))
             }
-            try ClusterStore.save(ClusterStore.Results(runID: runID, datasetID: datasetID, log: eventLog(input), features: features,
-                                                       labels: labels, distances: distances, profiles: profiles,
-                                                       metrics: metrics, models: []), in: store)
-            return AssignReport(runID: runID, sourceRunID: options.runID, input: summary, features: features.names, profiles: profiles,
+            for (split, name, value) in metrics { run.metrics(split, [name: value]) }
+            run.keyMetric("all", "assign.moved_users")
+            ClusterStore.save(ClusterStore.Rows(datasetID: datasetID, log: eventLog(input), features: features, labels: labels,
+                                                distances: distances, profiles: profiles), in: run)
+            return AssignReport(runID: run.id, sourceRunID: options.runID, input: summary, features: features.names, profiles: profiles,
                                 returningUsers: returning.count, movedUsers: moved, artifacts: artifacts,
                                 seconds: Date().timeIntervalSince(started))
         }

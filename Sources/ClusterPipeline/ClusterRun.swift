@@ -58,6 +58,8 @@ public enum ClusterPipeline {
         /// Where the plots and segments.csv go; nil means `runs/<run id>/`.
         public var outputDirectory: String?
         public var progress = ProgressStyle.automatic
+        /// An interrupted run to continue from its checkpoint: the same input and options as when it started.
+        public var resume: Int64?
 
         public init(input: String) { self.input = input }
     }
@@ -90,15 +92,14 @@ public enum ClusterPipeline {
                                                   sha256: SHA256.hex(bytes), items: summary.events ?? summary.users)
         let setup = autoencoder.map { TrainingSetup($0.pipeline.training, epochs: options.epochs, defaultEpochs: 30) }
         let logTransformed = zip(features.names, scaler.logged).filter(\.1).map(\.0)
-        var config: [String: Any] = [
-            "mode": "run", "input": input.path, "columns": columnsJSON(input.columns), "k": options.clusters.description,
-            "k_candidates": ks, "embed": options.embedding.rawValue, "n_init": options.initializations, "max_iter": 300,
-            "tol": 1e-4, "features": features.names, "log_transformed": logTransformed,
-        ]
-        if let asOf = features.asOf { config["as_of"] = asOf.iso8601 }
-        if let setup { config["pipeline_file"] = options.pipelinePath; config["training"] = setup.summary }
+        let config = ClusterRunConfig(
+            input: input.path, columns: columnsJSON(input.columns), k: options.clusters.description, kCandidates: ks,
+            embed: options.embedding.rawValue, nInit: options.initializations, features: features.names, logTransformed: logTransformed,
+            asOf: features.asOf?.iso8601, pipelineFile: setup == nil ? nil : options.pipelinePath, pipelineYAML: autoencoder?.yaml,
+            training: setup?.summary)
 
-        return try store.withRun(pipeline: "cluster", datasetID: datasetID, config: configJSON(config), seed: options.seed) { runID in
+        return try store.record(pipeline: "cluster", datasetID: datasetID, config: config, seed: options.seed,
+                                outputDirectory: options.outputDirectory, resume: options.resume) { run in
             let skewed = logTransformed.isEmpty ? "" : "; log1p first for the skewed \(logTransformed.joined(separator: ", "))"
             log("Features (\(features.names.count), standardised\(skewed)): \(features.names.joined(separator: ", "))")
             log("k-means on the raw features (\(standardized.columns) dimensions), k = \(ks.map(String.init).joined(separator: ", ")), n_init \(options.initializations)")
@@ -108,7 +109,7 @@ public enum ClusterPipeline {
             if let (model, pipeline, _) = autoencoder, let setup {
                 log("Autoencoder (\(pipeline.file)): \(features.names.count) features -> \(model.width)-d embedding")
                 let (history, reconstruction) = try model.train(standardized, setup: setup, seed: options.seed,
-                                                                progress: options.progress, store: store, runID: runID)
+                                                                progress: options.progress, run: run)
                 let space = model.embed(standardized)
                 clock.lap("autoencoder training")
                 log("k-means on the \(model.width)-d autoencoder embedding, k = \(ks.map(String.init).joined(separator: ", "))")
@@ -143,31 +144,30 @@ public enum ClusterPipeline {
             let k = centroids.rows
             let profiles = Profiler.profiles(features, standardized: standardized, labels: labels, k: k)
 
-            let directory = options.outputDirectory ?? "runs/\(runID)"
-            let artifacts = try writeArtifacts(directory: directory, features: features, standardized: standardized, labels: labels,
-                                               distances: distances, profiles: profiles, seed: options.seed,
-                                               title: "run \(runID): \(URL(fileURLWithPath: input.path).lastPathComponent)")
+            let artifacts = try recordArtifacts(in: run, features: features, standardized: standardized, labels: labels,
+                                                distances: distances, profiles: profiles, seed: options.seed,
+                                                title: "run \(run.id): \(URL(fileURLWithPath: input.path).lastPathComponent)")
 
             clock.lap("profiles and plots")
             var metrics = [("all", "users", Double(features.userIDs.count))] + variants.flatMap(metricRows)
-            var models: [(String, String, [UInt8])] = [("scaler", "json", scaler.encoded())]
-            models.append(("centroids", "safetensors", try Safetensors.encode(
+            run.model(StoredModel(name: "scaler", format: "json", bytes: scaler.encoded(), card: nil))
+            run.model(StoredModel(name: "centroids", bytes: try Safetensors.encode(
                 ["centroids": SafetensorsTensor(shape: [k, centroids.columns], values: centroids.values.map(Float.init))],
-                metadata: ["space": options.embedding == .none ? "raw" : "autoencoder", "k": String(k)])))
-            if let embedded, let (model, _, yaml) = autoencoder {
+                metadata: ["space": options.embedding == .none ? "raw" : "autoencoder", "k": String(k)]), card: nil))
+            if let embedded, let (model, _, _) = autoencoder {
                 metrics += [("all", "autoencoder.reconstruction_mse", embedded.report.reconstructionError),
                             ("all", "pca.reconstruction_mse", embedded.report.pcaReconstructionError),
                             ("all", "agreement.adjusted_rand", agreement!)]
-                let metadata = ["pipeline_yaml": yaml, "features": String(features.names.count), "bottleneck_layer": String(model.bottleneck),
-                                "run_id": String(runID)]
-                models.append(("encoder", "safetensors", try Checkpoint.encode(model.encoder, metadata: metadata)))
-                models.append(("autoencoder", "safetensors", try Checkpoint.encode(model.model, metadata: metadata)))
+                let cards = try model.cards(scaler: scaler)
+                try run.model(model.encoder, card: cards.encoder, name: "encoder")
+                try run.model(model.model, card: cards.autoencoder, name: "autoencoder")
             }
-            try ClusterStore.save(ClusterStore.Results(runID: runID, datasetID: datasetID, log: eventLog(input), features: features,
-                                                       labels: labels, distances: distances, profiles: profiles,
-                                                       metrics: metrics, models: models), in: store)
+            for (split, name, value) in metrics { run.metrics(split, [name: value]) }
+            run.keyMetric("all", "\(variants.last!.name).silhouette")
+            ClusterStore.save(ClusterStore.Rows(datasetID: datasetID, log: eventLog(input), features: features, labels: labels,
+                                                distances: distances, profiles: profiles), in: run)
             clock.lap("database")
-            return RunReport(runID: runID, input: summary, features: features.names, logged: scaler.logged, variants: variants,
+            return RunReport(runID: run.id, input: summary, features: features.names, logged: scaler.logged, variants: variants,
                              used: options.embedding, autoencoder: embedded?.report, agreement: agreement, profiles: profiles,
                              artifacts: artifacts, seconds: clock.total, timings: clock.laps)
         }
@@ -287,9 +287,8 @@ public enum ClusterPipeline {
 
     /// pca.svg (users on the first two principal components of the standardised features, coloured by segment),
     /// profiles.svg (heat map of the profiles) and segments.csv; returns their paths.
-    static func writeArtifacts(directory: String, features: UserFeatures, standardized: Matrix, labels: [Int], distances: [Double],
-                               profiles: [SegmentProfile], seed: UInt64, title: String) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    static func recordArtifacts(in run: RecordedRun, features: UserFeatures, standardized: Matrix, labels: [Int], distances: [Double],
+                                profiles: [SegmentProfile], seed: UInt64, title: String) throws -> [String] {
         let pca = PCA.fit(standardized)
         let ratios = pca.explainedRatios
         let names = profiles.map(\.name)
@@ -304,15 +303,9 @@ public enum ClusterPipeline {
         for (user, id) in features.userIDs.enumerated() {
             rows.append([id, String(labels[user]), names[labels[user]], String(format: "%.4f", distances[user])])
         }
-        let files = [("pca.svg", scatter), ("profiles.svg", heatmap),
-                     ("segments.csv", CSV.write(header: ["user_id", "segment", "name", "distance"], rows: rows))]
-        return try files.map { name, text in
-            let path = (directory as NSString).appendingPathComponent(name)
-            do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-                throw ClusterError("\(path): cannot write (\(error.localizedDescription))")
-            }
-            return path
-        }
+        return [try run.artifact("pca.svg", kind: "chart", text: scatter),
+                try run.artifact("profiles.svg", kind: "chart", text: heatmap),
+                try run.artifact("segments.csv", kind: "table", text: CSV.write(header: ["user_id", "segment", "name", "distance"], rows: rows))]
     }
 
     /// A number with as many decimals as its size deserves: 471, 43.4, 0.23, whole numbers without any; "-" for none.

@@ -104,6 +104,13 @@ public struct BuiltModel {
     public let model: Sequential
     public let architecture: ModelSpec
     public let outputShape: [Int]
+
+    public init(name: String, model: Sequential, architecture: ModelSpec, outputShape: [Int]) {
+        self.name = name
+        self.model = model
+        self.architecture = architecture
+        self.outputShape = outputShape
+    }
 }
 
 extension ModelBuilder {

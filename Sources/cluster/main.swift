@@ -47,6 +47,8 @@ struct RunCommand: ParsableCommand {
     var embed = "autoencoder"
     @Option(help: "Pipeline file with the autoencoder and its training settings.") var pipeline = "Pipelines/cluster.yml"
     @Option(help: "Autoencoder epochs (overrides the pipeline file).") var epochs: Int?
+    @Option(help: "Continue this interrupted run from its last checkpoint (give the same input and options as when it started).")
+    var resume: Int64?
 
     func validate() throws {
         guard Embedding(rawValue: embed) != nil else { throw ValidationError("--embed: expected 'none' or 'autoencoder', found '\(embed)'") }
@@ -63,6 +65,7 @@ struct RunCommand: ParsableCommand {
         options.seed = common.seed
         options.epochs = epochs
         options.outputDirectory = common.out
+        options.resume = resume
         let store = try ClusterStore.open(path: Store.resolvePath(explicit: common.db))
         let report = try ClusterPipeline.run(store: store, options: options, log: { print($0) })
 
