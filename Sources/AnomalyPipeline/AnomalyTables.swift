@@ -44,22 +44,22 @@ public enum AnomalyTables {
         let heatmap: [UInt8]
     }
 
-    static func insert(_ rows: [Row], runID: Int64, in db: Database) throws {
-        let statement = try db.makeStatement(sql: """
+    static func insert(_ rows: [Row], runID: Int64, _ transaction: StoreTransaction) throws {
+        let statement = try transaction.prepare("""
             INSERT INTO anomaly_scores (run_id, method, path, score, calibrated, threshold, is_anomaly, label, heatmap)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for row in rows {
-            try statement.execute(arguments: [runID, row.method.rawValue, row.path, row.score, row.calibrated, row.threshold,
-                                              row.isAnomaly, row.label, Data(row.heatmap)])
+            try statement.execute([runID, row.method.rawValue, row.path, row.score, row.calibrated, row.threshold, row.isAnomaly,
+                                   row.label, row.heatmap])
         }
     }
 
     /// The held-out normal scores a training run recorded for `method`.
     static func calibrationScores(runID: Int64, method: Method, in store: Store) throws -> [Double] {
-        try store.read { db in
-            try Double.fetchAll(db, sql: "SELECT score FROM anomaly_scores WHERE run_id = ? AND method = ? ORDER BY score",
-                                arguments: [runID, method.rawValue])
+        try store.read { transaction in
+            try transaction.values(Double.self, "SELECT score FROM anomaly_scores WHERE run_id = ? AND method = ? ORDER BY score",
+                                   [runID, method.rawValue])
         }
     }
 }

@@ -92,15 +92,15 @@ struct Detector {
 
 /// A model file's autoencoder at the run's image size: input [1, S, S], and an output of the same shape.
 enum AutoencoderSpec {
-    static func build(_ pipeline: PipelineSpec, imageSize: Int, seed: UInt64) throws -> Sequential {
+    static func build(_ pipeline: PipelineSpec, imageSize: Int, seed: UInt64) throws -> BuiltModel {
         guard pipeline.model.input.count == 3, pipeline.model.input[0] == 1 else {
             throw FormatError(path: pipeline.file, "model: 'input' must be [1, height, width] (gray scans), found \(pipeline.model.input)")
         }
         let input = [1, imageSize, imageSize]
-        let (model, output) = try ModelBuilder.build(ModelSpec(input: input, layers: pipeline.model.layers), file: pipeline.file, seed: seed)
-        guard output == input else {
-            throw FormatError(path: pipeline.file, "an autoencoder must reconstruct its input: at --image-size \(imageSize) the model maps \(input) to \(output)")
+        let built = try ModelBuilder.build(pipeline, input: input, seed: seed)
+        guard built.outputShape == input else {
+            throw FormatError(path: pipeline.file, "an autoencoder must reconstruct its input: at --image-size \(imageSize) the model maps \(input) to \(built.outputShape)")
         }
-        return model
+        return built
     }
 }

@@ -57,18 +57,6 @@ public enum AnomalyScoring {
     }
 
     /// What `score` needs from a training run's config.
-    struct TrainedConfig: Decodable {
-        let pipelineFile: String
-        let pipelineYaml: String
-        let scoring: ScoringSettings
-        let thresholds: [String: MethodThreshold]
-        let intensityRange: IntensityBaseline
-
-        enum CodingKeys: String, CodingKey {
-            case pipelineFile = "pipeline_file", pipelineYaml = "pipeline_yaml", scoring, thresholds, intensityRange = "intensity_range"
-        }
-    }
-
     public static func run(store: Store, options: Options) throws -> Report {
         let started = Date()
         guard options.gridSize >= 1 else { throw AnomalyError("--grid must be at least 1, found \(options.gridSize)") }
@@ -87,39 +75,32 @@ public enum AnomalyScoring {
 
         let datasetID = try store.registerImageDataset(name: options.paths.joined(separator: " "), source: "scans scored by anomaly score",
                                                        rows: scans.map(\.row))
-        let config = configJSON([
-            "command": "score", "model_run": options.modelRunID, "paths": options.paths, "scoring": try jsonObject(trained.scoring),
-            "thresholds": try jsonObject(trained.thresholds), "labels": labelled, "masks": masked,
-        ])
-        return try store.withRun(pipeline: "anomaly-score", datasetID: datasetID, config: config, seed: 0) { runID in
+        let config = ScoreConfig(modelRun: options.modelRunID, paths: options.paths, scoring: trained.scoring, thresholds: trained.thresholds,
+                                 labels: labelled, masks: masked)
+        return try store.record(pipeline: "anomaly-score", datasetID: datasetID, config: config, seed: 0,
+                                outputDirectory: options.outputDirectory) { run in
             let analyses = detector.analyse(scans)
-            let directory = options.outputDirectory ?? "runs/\(runID)"
-            try FileManager.default.createDirectory(atPath: directory + "/heatmaps", withIntermediateDirectories: true)
 
             var results: [ScanResult] = []
             for (analysis, name) in zip(analyses, heatmapNames(scans.map(\.path))) {
-                let path = directory + "/heatmaps/" + name
-                try PNG.write(Detector.panel(analysis, thresholds: thresholds), path: path)
+                let path = try run.artifact("heatmaps/" + name, kind: "heatmap", png: Detector.panel(analysis, thresholds: thresholds))
                 let verdicts = Dictionary(uniqueKeysWithValues: Method.allCases.map { method in
                     (method, Verdict(score: analysis.maps[method]!.score, calibration: calibrations[method]!))
                 })
                 results.append(ScanResult(path: analysis.scan.path, label: analysis.scan.label, verdicts: verdicts, heatmapPath: path))
             }
             let rows = try Detector.rows(analyses, thresholds: thresholds, calibrations: calibrations)
-            try store.write { db in try AnomalyTables.insert(rows, runID: runID, in: db) }
+            run.tables { try AnomalyTables.insert(rows, runID: run.id, $0) }
 
-            var artifacts = [directory + "/heatmaps/ (\(analyses.count) PNGs)"]
-            let gridPath = directory + "/most_anomalous.png"
-            try PNG.write(grid(analyses, thresholds: thresholds, count: options.gridSize), path: gridPath)
-            artifacts.append(gridPath)
-            let csvPath = directory + "/scores.csv"
-            try Data(csv(results).utf8).write(to: URL(fileURLWithPath: csvPath))
-            artifacts.append(csvPath)
+            var artifacts = [Paths.join(run.directory, "heatmaps/") + " (\(analyses.count) PNGs)"]
+            artifacts.append(try run.artifact("most_anomalous.png", kind: "image", png: grid(analyses, thresholds: thresholds, count: options.gridSize)))
+            artifacts.append(try run.artifact("scores.csv", kind: "table", text: csv(results)))
 
             var metrics: [String: Double] = [:]
             if labelled {
                 metrics = evaluate(analyses, thresholds: thresholds, calibrations: calibrations, withMasks: masked)
-                try store.recordMetrics(runID: runID, split: "test", metrics)
+                run.metrics("test", metrics)
+                run.keyMetric("test", "autoencoder.image_auroc")
                 let labels = analyses.map { $0.scan.label == "abnormal" }
                 if labels.contains(true) && labels.contains(false) {
                     let curves = Method.allCases.map { method in
@@ -128,13 +109,11 @@ public enum AnomalyScoring {
                                 color: method == .autoencoder ? "#d62728" : "#1f77b4",
                                 points: DetectionMetrics.rocCurve(scores, labels), auroc: metrics["\(method).image_auroc"]!)
                     }
-                    let rocPath = directory + "/roc.svg"
-                    try Data(Rendering.rocSVG(curves, title: "Image-level ROC, run \(runID) (\(analyses.count) scans)").utf8)
-                        .write(to: URL(fileURLWithPath: rocPath))
-                    artifacts.append(rocPath)
+                    artifacts.append(try run.artifact("roc.svg", kind: "chart",
+                                                      text: Rendering.rocSVG(curves, title: "Image-level ROC, run \(run.id) (\(analyses.count) scans)")))
                 }
             }
-            return Report(runID: runID, modelRunID: options.modelRunID, results: results, thresholds: thresholds, metrics: metrics,
+            return Report(runID: run.id, modelRunID: options.modelRunID, results: results, thresholds: thresholds, metrics: metrics,
                           hasLabels: labelled, hasMasks: masked, seconds: Date().timeIntervalSince(started), artifacts: artifacts)
         }
     }
@@ -143,30 +122,19 @@ public enum AnomalyScoring {
     public static func runID(_ text: String, store: Store) throws -> Int64 {
         if let id = Int64(text) { return id }
         guard text == "last" else { throw AnomalyError("--run must be a run id or 'last', found '\(text)'") }
-        let id = try store.read { db in
-            try Int64.fetchOne(db, sql: "SELECT max(id) FROM runs WHERE pipeline = 'anomaly' AND status = 'completed'")
-        }
-        guard let id else { throw AnomalyError("--run last: \(store.path) has no completed 'anomaly train' run") }
+        guard let id = try store.runs(pipeline: "anomaly", status: .completed, limit: 1).first?.id else { throw AnomalyError("--run last: \(store.path) has no completed 'anomaly train' run") }
         return id
     }
 
-    /// The training run's config and its detector with the trained weights.
-    static func loadDetector(store: Store, runID: Int64) throws -> (TrainedConfig, Detector) {
-        guard let run = try store.run(id: runID) else { throw AnomalyError("--run \(runID): no such run in \(store.path)") }
-        guard run.pipeline == "anomaly", run.status == .completed else {
-            throw AnomalyError("--run \(runID) is a \(run.status.rawValue) '\(run.pipeline)' run; give a completed 'anomaly train' run")
+    /// The training run's detector: its autoencoder and, from the model card, the scoring settings, thresholds and
+    /// intensity baseline.
+    static func loadDetector(store: Store, runID: Int64) throws -> (AnomalyPreprocessing, Detector) {
+        let trained = try TrainedModel.load(store: store, runID: runID, pipeline: "anomaly")
+        guard trained.run.status == .completed else {
+            throw AnomalyError("--run \(runID) is a \(trained.run.status.rawValue) 'anomaly' run; give a completed 'anomaly train' run")
         }
-        let trained: TrainedConfig
-        do {
-            trained = try JSONDecoder().decode(TrainedConfig.self, from: Data(run.config.utf8))
-        } catch {
-            throw AnomalyError("run \(runID)'s config lacks what scoring needs (\(error)); train again")
-        }
-        let pipeline = try PipelineSpec.parse(yaml: trained.pipelineYaml, file: "\(trained.pipelineFile) (as recorded in run \(runID))")
-        let model = try AutoencoderSpec.build(pipeline, imageSize: trained.scoring.imageSize, seed: run.seed)
-        let weights = try store.loadModel(runID: runID, name: "model")
-        try Checkpoint.load(weights.bytes, into: model, source: "model of run \(runID)")
-        return (trained, Detector(settings: trained.scoring, model: model, baseline: trained.intensityRange))
+        let card = try trained.card.preprocessing(as: AnomalyPreprocessing.self, source: "\(store.path): run \(runID) model")
+        return (card, Detector(settings: card.scoring, model: trained.model, baseline: card.intensityRange))
     }
 
     /// Image metrics for every labelled scan set and pixel metrics when every scan has a mask, for both methods.

@@ -22,6 +22,8 @@ public enum AnomalyTraining {
         /// Where artifacts go; nil means `runs/<run id>/`.
         public var outputDirectory: String?
         public var progress: ProgressStyle = .automatic
+        /// An interrupted run to continue from its checkpoint: the same folders and options as when it started.
+        public var resume: Int64?
 
         public init(normalDirectory: String) {
             self.normalDirectory = normalDirectory
@@ -50,7 +52,8 @@ public enum AnomalyTraining {
         try check(options)
         let pipeline = try PipelineSpec.load(path: options.pipelinePath)
         let size = options.settings.imageSize
-        let model = try AutoencoderSpec.build(pipeline, imageSize: size, seed: options.seed)
+        let built = try AutoencoderSpec.build(pipeline, imageSize: size, seed: options.seed)
+        let model = built.model
         let setup = TrainingSetup(pipeline.training, epochs: options.epochs, defaultEpochs: 30)
 
         var train = try ImageFolder.normalScans(in: options.normalDirectory, split: "train", size: size)
@@ -74,21 +77,18 @@ public enum AnomalyTraining {
         let rows = (train + heldOut).map(\.row)
         let datasetID = try store.registerImageDataset(name: options.normalDirectory, source: "normal PNG scans in \(options.normalDirectory); held out: \(validation)",
                                                        rows: rows)
-        var config: [String: Any] = [
-            "command": "train", "normal_dir": options.normalDirectory, "validation": validation,
-            "pipeline_file": options.pipelinePath, "pipeline_yaml": try String(contentsOfFile: options.pipelinePath, encoding: .utf8),
-            "training": setup.summary, "scoring": try jsonObject(options.settings), "threshold_quantile": options.thresholdQuantile,
-            "denoising": try jsonObject(options.corruption),
-            "images": ["train": train.count, "val": heldOut.count],
-            "baseline": "intensity: a pixel scores how far it lies outside the range of normal training intensities",
-        ]
+        var config = TrainConfig(
+            normalDir: options.normalDirectory, validation: validation, pipelineFile: options.pipelinePath,
+            pipelineYAML: try String(contentsOfFile: options.pipelinePath, encoding: .utf8), training: setup.summary,
+            scoring: options.settings, thresholdQuantile: options.thresholdQuantile, denoising: options.corruption,
+            images: .init(train: train.count, val: heldOut.count))
 
-        return try store.withRun(pipeline: "anomaly", datasetID: datasetID, config: configJSON(config), seed: options.seed) { runID in
+        return try store.record(pipeline: "anomaly", datasetID: datasetID, config: config, seed: options.seed,
+                                outputDirectory: options.outputDirectory, resume: options.resume) { run in
             let denoising = Denoising(model, corruption: options.corruption, level: options.settings.maskLevel, seed: options.seed &+ 1)
             let trainer = Trainer(model: denoising, optimizer: setup.optimizer(for: model.parameters()), loss: setup.loss(default: .mse),
                                   config: setup.config(seed: options.seed, progress: options.progress))
-            trainer.recordEpochs(in: store, runID: runID)
-            let history = try trainer.fit(dataset(train), validation: dataset(heldOut))
+            let history = try run.fit(trainer, dataset(train), validation: dataset(heldOut))
 
             let baseline = IntensityBaseline.fit(train.map(\.plane), masks: train.map { options.settings.mask($0.plane) })
             let detector = Detector(settings: options.settings, model: model, baseline: baseline)
@@ -105,31 +105,28 @@ public enum AnomalyTraining {
                 metrics["\(method).pixel_threshold"] = threshold.pixel
                 metrics["\(method).flagged_share"] = flagged[method]
             }
-            config["thresholds"] = try jsonObject(Dictionary(uniqueKeysWithValues: thresholds.map { ($0.key.rawValue, $0.value) }))
-            config["intensity_range"] = try jsonObject(baseline)
+            let namedThresholds = Dictionary(uniqueKeysWithValues: thresholds.map { ($0.key.rawValue, $0.value) })
+            config.thresholds = namedThresholds
+            config.intensityRange = baseline
+            try run.updateConfig(config)
             let scoreRows = try Detector.rows(analyses, thresholds: thresholds, calibrations: calibrations)
-            try store.write { db in
-                try db.execute(sql: "UPDATE runs SET config = ? WHERE id = ?", arguments: [configJSON(config), runID])
-                try AnomalyTables.insert(scoreRows, runID: runID, in: db)
-            }
-            try store.recordMetrics(runID: runID, split: "val", metrics)
-            let weights = try Checkpoint.encode(model, metadata: ["pipeline": options.pipelinePath, "run_id": String(runID), "image_size": String(size)])
-            try store.saveModel(runID: runID, name: "model", format: "safetensors", bytes: weights)
+            run.tables { try AnomalyTables.insert(scoreRows, runID: run.id, $0) }
+            run.metrics("val", metrics)
+            run.keyMetric("val", "autoencoder.reconstruction_loss")
+            let card = try ModelCard(pipeline: "anomaly", built: built, preprocessing: AnomalyPreprocessing(
+                scoring: options.settings, thresholds: namedThresholds, intensityRange: baseline))
+            try run.model(model, card: card)
 
-            let directory = options.outputDirectory ?? "runs/\(runID)"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let weightsPath = directory + "/model.safetensors", picturePath = directory + "/held_out_reconstructions.png"
-            try Data(weights).write(to: URL(fileURLWithPath: weightsPath))
             // A few held-out scans, each as scan | reconstruction | autoencoder map | intensity map.
             let shown = stride(from: 0, to: analyses.count, by: max(1, analyses.count / 6)).prefix(6).map { analyses[$0] }
             let panels = shown.map { Detector.panel($0, thresholds: thresholds) }
-            try PNG.write(Rendering.stack(panels), path: picturePath)
+            let picturePath = try run.artifact("held_out_reconstructions.png", kind: "heatmap", png: Rendering.stack(panels))
 
             let seconds = history.epochs.map(\.seconds)
-            return Report(runID: runID, modelSummary: summary(model, inputShape: [1, size, size]), history: history, trainScans: train.count,
+            return Report(runID: run.id, modelSummary: summary(model, inputShape: [1, size, size]), history: history, trainScans: train.count,
                           heldOutScans: heldOut.count, validation: validation, thresholds: thresholds, heldOutFlagged: flagged,
                           secondsPerEpoch: seconds.reduce(0, +) / Double(max(1, seconds.count)), seconds: Date().timeIntervalSince(started),
-                          artifacts: [weightsPath, picturePath])
+                          artifacts: [Paths.join(run.directory, "model.safetensors"), picturePath])
         }
     }
 
@@ -175,9 +172,4 @@ extension Scan {
         row.split = split
         return Scan(path: path, label: label, row: row, plane: plane, truth: truth)
     }
-}
-
-/// A Codable value as the plain JSON object `configJSON` takes.
-func jsonObject<Value: Encodable>(_ value: Value) throws -> Any {
-    try JSONSerialization.jsonObject(with: JSONEncoder().encode(value))
 }

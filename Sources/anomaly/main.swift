@@ -41,6 +41,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "SQLite database (default: $PLEXUS_DB, else ./plexus.db).") var db: String?
     @Option(help: "Random seed: the same seed gives the same numbers.") var seed: UInt64 = 42
     @Option(help: "Directory for artifacts (default: runs/<run id>/).") var out: String?
+    @Option(help: "Continue this interrupted run from its last checkpoint (give the same folders and options as when it started).")
+    var resume: Int64?
 
     func run() throws {
         guard let residualKind = ScoringSettings.Residual(rawValue: residual) else {
@@ -62,6 +64,7 @@ struct TrainCommand: ParsableCommand {
         options.epochs = epochs
         options.seed = seed
         options.outputDirectory = out
+        options.resume = resume
         let store = try AnomalyTables.open(path: Store.resolvePath(explicit: db))
         let report = try AnomalyTraining.run(store: store, options: options)
         print(report.modelSummary)
