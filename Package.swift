@@ -59,14 +59,14 @@ let package = Package(
         .executableTarget(name: "cluster", dependencies: ["ClusterPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "PlexusTests", dependencies: ["Plexus"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PlexusStoreTests", dependencies: ["PlexusStore"]),
+        .testTarget(name: "PlexusStoreTests", dependencies: ["PlexusStore", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Fixtures"]),
         .testTarget(name: "PlexusFormatsTests", dependencies: ["PlexusFormats"]),
-        .testTarget(name: "PlexusKitTests", dependencies: ["PlexusKit"]),
-        .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline"]),
-        .testTarget(name: "ClassifyPipelineTests", dependencies: ["ClassifyPipeline"]),
-        .testTarget(name: "AnomalyPipelineTests", dependencies: ["AnomalyPipeline"]),
+        .testTarget(name: "PlexusKitTests", dependencies: ["PlexusKit", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ClassifyPipelineTests", dependencies: ["ClassifyPipeline", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "AnomalyPipelineTests", dependencies: ["AnomalyPipeline", .product(name: "GRDB", package: "GRDB.swift")]),
         // Read through #filePath by the k-means tests, not bundled.
-        .testTarget(name: "ClusterPipelineTests", dependencies: ["ClusterPipeline"], exclude: ["Fixtures"]),
+        .testTarget(name: "ClusterPipelineTests", dependencies: ["ClusterPipeline", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,5 @@
 import Foundation
-internal import GRDB
+package import GRDB
 
 /// The SQLite database shared by every pipeline: datasets, runs, per-epoch history, final metrics, models with
 /// their cards, and artifacts.
@@ -10,7 +10,9 @@ internal import GRDB
 /// reconciles it: runs left `running` by a process that is gone are marked `interrupted` (see `reconciled`).
 public final class Store: Sendable {
     public let path: String
-    let writer: any DatabaseWriter
+    /// The GRDB pool: inside the package only (tests query through `query`); pipelines use `write`, `read` and
+    /// the typed methods.
+    package let writer: any DatabaseWriter
     /// The runs this opening found dead and marked `interrupted`.
     public let reconciled: [ReconciledRun]
 
@@ -179,6 +181,11 @@ public final class Store: Sendable {
         do { return try writer.read { try body(StoreTransaction(database: $0)) } } catch let error as DatabaseError {
             throw Store.storeError(error, path: path, context: "read failed")
         }
+    }
+
+    /// Raw GRDB access for the package's tests, which check what landed with plain SQL.
+    package func query<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.read(body)
     }
 
     // MARK: Helpers

@@ -1,3 +1,4 @@
+import GRDB
 import Foundation
 import Plexus
 import PlexusFormats
@@ -48,7 +49,7 @@ final class EndToEndTests: XCTestCase {
     }
 
     func count(_ table: String, _ store: Store, where condition: String = "1") throws -> Int {
-        try store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE \(condition)")! }
+        try store.query { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE \(condition)")! }
     }
 
     func testObviousAnomaliesAreFoundScoredAndRecorded() throws {
@@ -80,16 +81,16 @@ final class EndToEndTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: options.outputDirectory! + "/" + file), file)
         }
         XCTAssertEqual(try count("anomaly_scores", store, where: "run_id = \(report.runID)"), 48, "24 scans × 2 methods")
-        let heatmap = try store.read { db in
+        let heatmap = try store.query { db in
             try Data.fetchOne(db, sql: "SELECT heatmap FROM anomaly_scores WHERE run_id = ? AND method = 'autoencoder' LIMIT 1", arguments: [report.runID])!
         }
         let decoded = try PNG.decode([UInt8](heatmap), path: "heatmap")
         XCTAssertEqual([decoded.width, decoded.height, decoded.channels], [32, 32, 3])
 
         // Both methods' metrics sit side by side; the runs completed; the images are stored once per data set.
-        let names = try store.read { db in try String.fetchAll(db, sql: "SELECT name FROM metrics WHERE run_id = ? AND split = 'test'", arguments: [report.runID]) }
+        let names = try store.query { db in try String.fetchAll(db, sql: "SELECT name FROM metrics WHERE run_id = ? AND split = 'test'", arguments: [report.runID]) }
         XCTAssertTrue(names.contains("autoencoder.image_auroc") && names.contains("intensity.image_auroc"))
-        let statuses = try store.read { db in try String.fetchAll(db, sql: "SELECT pipeline || ':' || status FROM runs WHERE id IN (?, ?) ORDER BY id", arguments: [run, report.runID]) }
+        let statuses = try store.query { db in try String.fetchAll(db, sql: "SELECT pipeline || ':' || status FROM runs WHERE id IN (?, ?) ORDER BY id", arguments: [run, report.runID]) }
         XCTAssertEqual(statuses, ["anomaly:completed", "anomaly-score:completed"])
         XCTAssertEqual(try count("images", store, where: "split = 'test' AND path LIKE '\(test)/%'"), 24)
         XCTAssertEqual(try count("images", store, where: "split IN ('train', 'val')"), 60)
@@ -102,7 +103,7 @@ final class EndToEndTests: XCTestCase {
         let trained = try trained()
         let (store, run) = (trained.store, trained.report.runID)
         // The training run's threshold is the 0.99 quantile of its held-out normal scores, recorded with its rule.
-        let heldOut = try store.read { db in
+        let heldOut = try store.query { db in
             try Double.fetchAll(db, sql: "SELECT score FROM anomaly_scores WHERE run_id = ? AND method = 'autoencoder' ORDER BY score", arguments: [run])
         }
         XCTAssertEqual(heldOut.count, 20)

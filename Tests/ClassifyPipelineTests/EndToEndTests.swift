@@ -1,3 +1,4 @@
+import GRDB
 import Foundation
 import PlexusFormats
 import PlexusStore
@@ -19,7 +20,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(report.baseline.accuracy, 1.0 / 3, accuracy: 1e-9, "balanced classes: the majority class is right a third of the time")
         XCTAssertEqual(report.history.epochs.count, 12)
 
-        try store.read { db in
+        try store.query { db in
             XCTAssertEqual(try String.fetchOne(db, sql: "SELECT status FROM runs WHERE id = ?", arguments: [report.runID]), "completed")
             let splits = try Row.fetchAll(db, sql: "SELECT split, count(*) AS n FROM images GROUP BY split ORDER BY split")
                 .map { "\($0["split"] as String)=\($0["n"] as Int)" }
@@ -61,7 +62,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(predicted.predictions.count, 24)
         XCTAssertEqual(predicted.labelled?.accuracy, trained.evaluation.accuracy, "files in class-named folders are scored")
 
-        let stored: [String: (String, Double)] = try store.read { db in
+        let stored: [String: (String, Double)] = try store.query { db in
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT path, predicted, confidence FROM predictions WHERE run_id = ?",
                                                              arguments: [trained.runID]).map { ($0["path"], ($0["predicted"], $0["confidence"])) })
         }
@@ -80,7 +81,7 @@ final class EndToEndTests: XCTestCase {
         let evaluation = try ClassifyPipeline.evaluate(store: store, options: evaluateOptions)
         XCTAssertEqual(evaluation.report.accuracy, trained.evaluation.accuracy)
         XCTAssertEqual(evaluation.report.confusion, trained.evaluation.confusion)
-        try store.read { db in
+        try store.query { db in
             XCTAssertEqual(try String.fetchAll(db, sql: "SELECT pipeline FROM runs ORDER BY id"), ["classify", "classify-predict", "classify-evaluate"])
             XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM predictions WHERE run_id = ? AND label IS NOT NULL",
                                             arguments: [predicted.runID]), 24)
@@ -120,7 +121,7 @@ final class EndToEndTests: XCTestCase {
         let reports = try ClassifyPipeline.compare(store: store, options: quick, models: ["mlp", "keras-convnet"])
         XCTAssertEqual(reports.map(\.modelName), ["mlp", "keras-convnet"])
         XCTAssertEqual(reports[0].counts.train, reports[1].counts.train)
-        let datasets = try store.read { db in try Int64.fetchAll(db, sql: "SELECT DISTINCT dataset_id FROM runs") }
+        let datasets = try store.query { db in try Int64.fetchAll(db, sql: "SELECT DISTINCT dataset_id FROM runs") }
         XCTAssertEqual(datasets.count, 1, "one data set, one split, for both models")
         let table = ClassifyPipeline.comparisonText(reports)
         XCTAssertTrue(table.contains("mlp") && table.contains("keras-convnet") && table.contains("infer img/s"), table)
@@ -137,16 +138,16 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(report.counts.train + report.counts.validation, 61, "62 files, one left out")
         XCTAssertTrue(report.splitCheck.contains("1 training-folder files equal a test file"), report.splitCheck)
         XCTAssertTrue(report.splitCheck.contains("2 training-folder files are copies of one another"), report.splitCheck)
-        try store.read { db in
+        try store.query { db in
             XCTAssertEqual(try String.fetchOne(db, sql: "SELECT split FROM images WHERE path LIKE '%copy-of-test.png'"), "excluded")
             let copies = try String.fetchAll(db, sql: "SELECT split FROM images WHERE path LIKE '%vertical/000.png' OR path LIKE '%vertical/copy.png'")
             XCTAssertEqual(copies.count, 3)  // two in the training folder, one in the test folder
             XCTAssertEqual(Set(copies.filter { $0 != "test" }).count, 1, "the two copies are on the same side")
         }
         // The check itself: a copy of a training image slipped into validation is found.
-        let datasetID = try XCTUnwrap(try store.read { db in try Int64.fetchOne(db, sql: "SELECT dataset_id FROM runs") })
+        let datasetID = try XCTUnwrap(try store.query { db in try Int64.fetchOne(db, sql: "SELECT dataset_id FROM runs") })
         XCTAssertTrue(try LabelledData.crossSplitDuplicates(datasetID: datasetID, in: store).isEmpty)
-        try store.write { db in
+        try store.writer.write { db in
             try db.execute(sql: """
                 INSERT INTO images (dataset_id, path, label, split, width, height, channels, sha256, png)
                 SELECT dataset_id, 'planted.png', label, 'val', width, height, channels, sha256, png FROM images
@@ -191,6 +192,6 @@ final class EndToEndTests: XCTestCase {
             .write(toFile: noHead.pipelinePath, atomically: true, encoding: .utf8)
         XCTAssertErrorDescription(try ClassifyPipeline.train(store: store, options: noHead),
                                   "\(root)/conv-head.yml: the model must end in one logit per class, shape [3], but it ends in [8]; make its last layer 'linear'")
-        XCTAssertEqual(try store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM runs") }, 0)
+        XCTAssertEqual(try store.query { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM runs") }, 0)
     }
 }

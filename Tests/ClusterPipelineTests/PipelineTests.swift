@@ -1,3 +1,4 @@
+import GRDB
 import Foundation
 import PlexusFormats
 import PlexusStore
@@ -37,7 +38,7 @@ final class PipelineTests: XCTestCase {
     }
 
     func count(_ table: String, _ store: Store) throws -> Int {
-        try store.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM \(table)")! }
+        try store.query { try Int.fetchOne($0, sql: "SELECT count(*) FROM \(table)")! }
     }
 
     /// The planted behaviours come back as the segments, with k = 3 chosen by the silhouette, and get the names
@@ -68,10 +69,10 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(try count("events", store), csv.split(separator: "\n").count - 1)
         XCTAssertEqual(try count("user_features", store), 180)
         XCTAssertEqual(try count("segment_profiles", store), 3)
-        let metrics = try store.read { try String.fetchAll($0, sql: "SELECT name FROM metrics WHERE split = 'all' ORDER BY name") }
+        let metrics = try store.query { try String.fetchAll($0, sql: "SELECT name FROM metrics WHERE split = 'all' ORDER BY name") }
         XCTAssertEqual(metrics, ["raw.calinski_harabasz", "raw.davies_bouldin", "raw.inertia", "raw.k", "raw.silhouette",
                                  "raw.silhouette_in_features", "users"])
-        XCTAssertEqual(try store.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM metrics WHERE split = 'search'") }, 9 * 4)
+        XCTAssertEqual(try store.query { try Int.fetchOne($0, sql: "SELECT count(*) FROM metrics WHERE split = 'search'") }, 9 * 4)
         XCTAssertEqual(report.artifacts.map { ($0 as NSString).lastPathComponent }, ["pca.svg", "profiles.svg", "segments.csv"])
         let svg = try String(contentsOfFile: report.artifacts[0], encoding: .utf8)
         XCTAssertEqual(svg.components(separatedBy: "<circle").count - 1, 180 + 3)  // every user, and the legend
@@ -93,9 +94,9 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(report.autoencoder?.width, 2)
         XCTAssertEqual(report.autoencoder?.epochs, 3)
         XCTAssertEqual(try count("epochs", store), 3)
-        let models = try store.read { try String.fetchAll($0, sql: "SELECT name FROM models WHERE run_id = ? ORDER BY name", arguments: [report.runID]) }
+        let models = try store.query { try String.fetchAll($0, sql: "SELECT name FROM models WHERE run_id = ? ORDER BY name", arguments: [report.runID]) }
         XCTAssertEqual(models, ["autoencoder", "centroids", "checkpoint", "encoder", "scaler"])
-        let metric = { (name: String) in try store.read { try Double.fetchOne($0, sql: "SELECT value FROM metrics WHERE name = ?", arguments: [name]) } }
+        let metric = { (name: String) in try store.query { try Double.fetchOne($0, sql: "SELECT value FROM metrics WHERE name = ?", arguments: [name]) } }
         for name in ["raw.silhouette", "autoencoder.silhouette", "autoencoder.silhouette_in_features", "autoencoder.reconstruction_mse",
                      "pca.reconstruction_mse", "agreement.adjusted_rand"] {
             XCTAssertNotNil(try metric(name), name)
@@ -134,7 +135,7 @@ final class PipelineTests: XCTestCase {
         let empty = try XCTUnwrap(assigned.profiles.first { $0.users == 0 })
         let row = ReportText.segments([empty], features: assigned.features).split(separator: "\n").last!
         XCTAssertTrue(row.hasSuffix("0.0%     -                    -                 -                      -                     -                   -"), String(row))
-        let profile = try store.read {
+        let profile = try store.query {
             try String.fetchOne($0, sql: "SELECT profile FROM segment_profiles WHERE run_id = ? AND users = 0", arguments: [assigned.runID])
         }
         XCTAssertTrue(profile?.hasPrefix("{\"median\": {\"recency_days\": null") == true, profile ?? "no profile")
@@ -164,8 +165,8 @@ final class PipelineTests: XCTestCase {
         let segments = try ClusterStore.segments(runID: report.runID, in: store)
         let users = segments.keys.sorted()
         XCTAssertGreaterThan(ClusterScores.adjustedRandIndex(users.map { segments[$0]! }, users.map { groups[$0]! }), 0.99)
-        XCTAssertEqual(try store.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM segment_profiles WHERE revenue_share IS NULL") }, 3)
-        XCTAssertEqual(try store.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM events WHERE amount IS NULL") }, clicks.count - 1)
+        XCTAssertEqual(try store.query { try Int.fetchOne($0, sql: "SELECT count(*) FROM segment_profiles WHERE revenue_share IS NULL") }, 3)
+        XCTAssertEqual(try store.query { try Int.fetchOne($0, sql: "SELECT count(*) FROM events WHERE amount IS NULL") }, clicks.count - 1)
     }
 
     /// A table with one row per user and no time column is segmented on its own columns, named after them.
@@ -191,7 +192,7 @@ final class PipelineTests: XCTestCase {
         // Named after the columns (two most distinctive), ordered by revenue: the 20-visit, 50-basket group earns most.
         XCTAssertEqual(report.profiles.map(\.name), ["high visits, high revenue", "high basket", "low revenue, low basket"])
         XCTAssertEqual(try count("events", store), 0)
-        XCTAssertEqual(try store.read { try String.fetchOne($0, sql: "SELECT kind FROM datasets") }, "user-features")
+        XCTAssertEqual(try store.query { try String.fetchOne($0, sql: "SELECT kind FROM datasets") }, "user-features")
     }
 
     // MARK: Bad input: one line naming the file, line and field; no run, no rows.

@@ -1,3 +1,4 @@
+import GRDB
 import Foundation
 import Plexus
 import PlexusStore
@@ -14,7 +15,7 @@ final class PipelineTests: XCTestCase {
     }
 
     func count(_ table: String) throws -> Int {
-        try store.read { try Int.fetchOne($0, sql: "select count(*) from \(table)")! }
+        try store.query { try Int.fetchOne($0, sql: "select count(*) from \(table)")! }
     }
 
     /// Runs the small linear setup on `prices` (written to a CSV) and returns its single report.
@@ -30,7 +31,7 @@ final class PipelineTests: XCTestCase {
     }
 
     func forecasts(run: Int64) throws -> [Row] {
-        try store.read { try Row.fetchAll($0, sql: "select * from forecasts where run_id = ? order by model, origin, horizon", arguments: [run]) }
+        try store.query { try Row.fetchAll($0, sql: "select * from forecasts where run_id = ? order by model, origin, horizon", arguments: [run]) }
     }
 
     func testEndToEndOnASmallSeries() throws {
@@ -40,7 +41,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(report.split.testStart, 120)
         XCTAssertEqual(report.split.testOrigins.count, 38)  // origins 119…156
 
-        try store.read { db in
+        try store.query { db in
             XCTAssertEqual(try Int.fetchOne(db, sql: "select count(*) from prices"), 160)
             XCTAssertEqual(try Double.fetchOne(db, sql: "select adj_close from prices where date = ?", arguments: [dates[42].description]), prices[42])
             // Every model at every test origin and horizon, plus the days ahead with no actual.
@@ -80,7 +81,7 @@ final class PipelineTests: XCTestCase {
     func testPredictReproducesTheRunsForecastAndReadsANewerFile() throws {
         let (dates, prices) = syntheticSeries(days: 160, seed: 2)
         let report = try runSmall(Array(prices[..<150]), dates: Array(dates[..<150]))
-        let stored = try store.read {
+        let stored = try store.query {
             try Row.fetchAll($0, sql: "select model, horizon, predicted, lower, upper from forecasts where actual is null order by model, horizon")
         }
         let predicted = try ForecastPipeline.predict(store: store, runID: report.runID, pricesPath: nil)
@@ -169,7 +170,7 @@ final class PipelineTests: XCTestCase {
         let (dates, prices) = syntheticSeries(days: 180, seed: 5)
         let report = try runSmall(prices, dates: dates)
         let testStart = dates[report.split.testStart].description
-        try store.read { db in
+        try store.query { db in
             // MASE's scale: the mean absolute one-day change over the training part.
             let scale = try Double.fetchOne(db, sql: """
                 select avg(abs(adj_close - previous)) from (
@@ -230,7 +231,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(reports.map(\.ticker), ["AAA", "BBB"])
         XCTAssertEqual(reports.map(\.series.count), [120, 140])
         XCTAssertEqual(try count("runs"), 2)
-        XCTAssertEqual(try store.read { try String.fetchAll($0, sql: "select distinct ticker from forecasts order by ticker") }, ["AAA", "BBB"])
+        XCTAssertEqual(try store.query { try String.fetchAll($0, sql: "select distinct ticker from forecasts order by ticker") }, ["AAA", "BBB"])
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/out/BBB/forecast.svg"))
         XCTAssertEqual(try ForecastPipeline.predict(store: store, runID: reports[1].runID, pricesPath: nil).ticker, "BBB")
     }
@@ -320,10 +321,10 @@ final class PipelineTests: XCTestCase {
         for model in ForecastOptions.models {
             let definition = try NetworkDefinition(path: root + "/" + ForecastOptions.pipelinePath(model: model))
             XCTAssertEqual(definition.name, model)
-            let network = try definition.build(window: 20, horizon: 7, seed: 1)
+            let network = try definition.build(window: 20, horizon: 7, seed: 1).model
             XCTAssertEqual(Autograd.withoutGradient { network(Tensor.zeros([2, 20, 1])) }.shape, [2, 7])
         }
-        let lstm = try NetworkDefinition(path: root + "/Pipelines/forecast.yml").build(window: 60, horizon: 5, seed: 1)
+        let lstm = try NetworkDefinition(path: root + "/Pipelines/forecast.yml").build(window: 60, horizon: 5, seed: 1).model
         XCTAssertTrue(lstm.layers[0] is LSTM)
         XCTAssertEqual(lstm.stateDict().map(\.tensor.shape), [[256, 1], [256, 64], [256], [256], [5, 64], [5]])
     }

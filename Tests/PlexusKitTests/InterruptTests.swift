@@ -1,3 +1,4 @@
+import GRDB
 import Foundation
 import PlexusStore
 import XCTest
@@ -24,7 +25,7 @@ final class InterruptTests: XCTestCase {
         var epochs = 0
         while epochs == 0 && Date() < deadline && process.isRunning {
             Thread.sleep(forTimeInterval: 0.2)
-            epochs = (try? Store(path: database).read { try Int.fetchOne($0, sql: "select count(*) from epochs") ?? 0 }) ?? 0
+            epochs = (try? Store(path: database).query { try Int.fetchOne($0, sql: "select count(*) from epochs") ?? 0 }) ?? 0
         }
         XCTAssertGreaterThan(epochs, 0, "no epoch recorded before the deadline")
         process.interrupt()

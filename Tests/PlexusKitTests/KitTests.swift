@@ -1,3 +1,4 @@
+import GRDB
 import Foundation
 import Plexus
 import PlexusFormats
@@ -109,7 +110,7 @@ final class DemoTests: XCTestCase {
         XCTAssertGreaterThan(report.testMetrics["mlp.accuracy"]!, 0.9)
         XCTAssertGreaterThan(report.testMetrics["mlp.accuracy"]!, report.testMetrics["logistic.accuracy"]!)
 
-        try store.read { db in
+        try store.query { db in
             XCTAssertEqual(try Int.fetchOne(db, sql: "select count(*) from epochs where run_id = ?", arguments: [report.runID]), report.history.epochs.count)
             let stored = try Double.fetchOne(db, sql: "select value from metrics where run_id = ? and split = 'test' and name = 'mlp.accuracy'",
                                              arguments: [report.runID])
@@ -138,7 +139,7 @@ final class DemoTests: XCTestCase {
         XCTAssertThrowsError(try Demo.run(store: store, options: Demo.Options(pipelinePath: pipeline, progress: .silent))) { error in
             XCTAssertEqual("\(error)", "\(pipeline):4: layer 'linear': unknown key 'activation' (expected one of: bias, init, units)")
         }
-        XCTAssertEqual(try store.read { try Int.fetchOne($0, sql: "select count(*) from runs") }, 0)
+        XCTAssertEqual(try store.query { try Int.fetchOne($0, sql: "select count(*) from runs") }, 0)
     }
 
     func testDivergingTrainingEndsAsAFailedRun() throws {
@@ -151,7 +152,7 @@ final class DemoTests: XCTestCase {
         let run = try XCTUnwrap(try store.run(id: 1))
         XCTAssertEqual(run.status, .failed)
         XCTAssertTrue(run.error?.contains("training stopped: the loss became") ?? false, run.error ?? "")
-        XCTAssertEqual(try store.read { try Int.fetchOne($0, sql: "select count(*) from metrics") }, 0)
+        XCTAssertEqual(try store.query { try Int.fetchOne($0, sql: "select count(*) from metrics") }, 0)
     }
 }
 

@@ -1,3 +1,4 @@
+import GRDB
 import Foundation
 import XCTest
 @testable import PlexusStore
@@ -20,7 +21,7 @@ final class StoreTests: XCTestCase {
     }
 
     private func count(_ store: Store, _ table: String) throws -> Int {
-        try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)")! }
+        try store.query { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)")! }
     }
 
     // MARK: Schema and opening
@@ -31,29 +32,32 @@ final class StoreTests: XCTestCase {
             "datasets": ["id INTEGER", "name TEXT", "kind TEXT", "source TEXT", "sha256 TEXT", "items INTEGER",
                          "created_at TEXT"],
             "runs": ["id INTEGER", "pipeline TEXT", "dataset_id INTEGER", "config TEXT", "status TEXT", "seed INTEGER",
-                     "started_at TEXT", "finished_at TEXT", "error TEXT"],
+                     "started_at TEXT", "finished_at TEXT", "error TEXT", "host TEXT", "pid INTEGER", "heartbeat_at TEXT",
+                     "key_metric TEXT"],
             "epochs": ["run_id INTEGER", "epoch INTEGER", "train_loss REAL", "val_loss REAL", "metrics TEXT",
                        "seconds REAL", "learning_rate REAL"],
             "metrics": ["run_id INTEGER", "split TEXT", "name TEXT", "value REAL"],
-            "models": ["run_id INTEGER", "name TEXT", "format TEXT", "bytes BLOB"],
+            "models": ["run_id INTEGER", "name TEXT", "format TEXT", "bytes BLOB", "card TEXT"],
+            "artifacts": ["run_id INTEGER", "name TEXT", "kind TEXT", "media_type TEXT", "bytes BLOB", "path TEXT", "created_at TEXT"],
         ]
-        try store.read { db in
+        try store.query { db in
             for (table, columns) in expected {
                 let rows = try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))")
                 XCTAssertEqual(rows.map { "\($0["name"] as String) \($0["type"] as String)" }, columns, table)
             }
             let nullable = try String.fetchAll(db, sql: """
                 SELECT m.name || '.' || p.name FROM sqlite_master m, pragma_table_info(m.name) p
-                WHERE m.type = 'table' AND m.name IN ('datasets', 'runs', 'epochs', 'metrics', 'models')
+                WHERE m.type = 'table' AND m.name IN ('datasets', 'runs', 'epochs', 'metrics', 'models', 'artifacts')
                   AND p."notnull" = 0 AND p.pk = 0 ORDER BY 1
                 """)
-            XCTAssertEqual(nullable, ["epochs.val_loss", "runs.dataset_id", "runs.error", "runs.finished_at"])
+            XCTAssertEqual(nullable, ["artifacts.bytes", "artifacts.path", "epochs.val_loss", "models.card", "runs.dataset_id", "runs.error",
+                                      "runs.finished_at", "runs.heartbeat_at", "runs.host", "runs.key_metric", "runs.pid"])
             let keys = try String.fetchAll(db, sql: """
                 SELECT m.name || '.' || p.name FROM sqlite_master m, pragma_table_info(m.name) p
-                WHERE m.type = 'table' AND p.pk > 0 AND m.name IN ('datasets', 'runs', 'epochs', 'metrics', 'models')
+                WHERE m.type = 'table' AND p.pk > 0 AND m.name IN ('datasets', 'runs', 'epochs', 'metrics', 'models', 'artifacts')
                 ORDER BY m.name, p.pk
                 """)
-            XCTAssertEqual(keys, ["datasets.id", "epochs.run_id", "epochs.epoch", "metrics.run_id", "metrics.split",
+            XCTAssertEqual(keys, ["artifacts.run_id", "artifacts.name", "datasets.id", "epochs.run_id", "epochs.epoch", "metrics.run_id", "metrics.split",
                                   "metrics.name", "models.run_id", "models.name", "runs.id"])
         }
     }
@@ -68,8 +72,8 @@ final class StoreTests: XCTestCase {
         let reopened = try Store(path: path, migrations: [counting])
         _ = try Store(path: path, migrations: [counting])
         XCTAssertEqual(try count(reopened, "counter"), 1)
-        XCTAssertEqual(try reopened.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") },
-                       ["v1-shared", "test-counter"])
+        XCTAssertEqual(try reopened.query { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") },
+                       ["v1-shared", "v2-lifecycle", "test-counter"])
         XCTAssertEqual(try reopened.registerDataset(name: "iris", kind: "csv", source: "data/iris.csv", sha256: "abc",
                                                     items: 150), datasetID)
     }
@@ -79,7 +83,7 @@ final class StoreTests: XCTestCase {
         let store = try Store(path: path, migrations: [StoreMigration("classify-v1") { db in
             try db.create(table: "predictions") { t in t.column("label", .text) }
         }])
-        let tables = try store.read { db in
+        let tables = try store.query { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         }
         XCTAssertTrue(tables.contains("forecasts"), "\(tables)")
@@ -90,7 +94,7 @@ final class StoreTests: XCTestCase {
         let store = try Store(path: path, migrations: [StoreMigration("anomaly-v1", sql: """
             CREATE TABLE anomaly_scores (run_id INTEGER NOT NULL REFERENCES runs(id), item INTEGER NOT NULL, score REAL NOT NULL)
             """)])
-        let columns = try store.read { db in
+        let columns = try store.query { db in
             try Row.fetchAll(db, sql: "PRAGMA table_info(anomaly_scores)").map { $0["name"] as String }
         }
         XCTAssertEqual(columns, ["run_id", "item", "score"])
@@ -104,11 +108,11 @@ final class StoreTests: XCTestCase {
 
     func testWALModeBusyTimeoutAndForeignKeys() throws {
         let store = try Store(path: path)
-        try store.read { db in
+        try store.query { db in
             XCTAssertEqual(try String.fetchOne(db, sql: "PRAGMA journal_mode"), "wal")
             XCTAssertEqual(try Int.fetchOne(db, sql: "PRAGMA foreign_keys"), 1)
         }
-        try store.write { db in
+        try store.writer.write { db in
             XCTAssertEqual(try Int.fetchOne(db, sql: "PRAGMA busy_timeout"), 5000)
             XCTAssertEqual(try Int.fetchOne(db, sql: "PRAGMA foreign_keys"), 1)
         }
@@ -145,7 +149,7 @@ final class StoreTests: XCTestCase {
 
     func testWriteThatThrowsMidwayLeavesNoRows() throws {
         let store = try Store(path: path)
-        XCTAssertThrowsError(try store.write { db in
+        XCTAssertThrowsError(try store.writer.write { db in
             try db.execute(sql: """
                 INSERT INTO datasets (name, kind, source, sha256, items, created_at) VALUES ('a', 'csv', 'a.csv', 'x', 1, 'now')
                 """)
@@ -163,10 +167,14 @@ final class StoreTests: XCTestCase {
     func testWithRunMarksCompleted() throws {
         let store = try Store(path: path)
         var seenID: Int64?
-        let value = try store.withRun(pipeline: "forecast", datasetID: nil, config: #"{"lr":0.1}"#, seed: 7) { id in
+        let value = try store.withRun(.new(pipeline: "forecast", datasetID: nil, config: #"{"lr":0.1}"#, seed: 7)) { id in
             seenID = id
-            XCTAssertEqual(try store.run(id: id)?.status, .running)
-            return "trained"
+            let running = try XCTUnwrap(store.run(id: id))
+            XCTAssertEqual(running.status, .running)
+            XCTAssertEqual(running.pid, getpid())
+            XCTAssertEqual(running.host, ProcessInfo.processInfo.hostName)
+            XCTAssertNotNil(running.heartbeatAt)
+            return ("trained", RunResults())
         }
         XCTAssertEqual(value, "trained")
         let run = try XCTUnwrap(store.run(id: try XCTUnwrap(seenID)))
@@ -182,7 +190,7 @@ final class StoreTests: XCTestCase {
     func testWithRunMarksFailedAndRethrows() throws {
         let store = try Store(path: path)
         var seenID: Int64?
-        XCTAssertThrowsError(try store.withRun(pipeline: "classify", datasetID: nil, config: "{}", seed: 1) { id -> Int in
+        XCTAssertThrowsError(try store.withRun(.new(pipeline: "classify", datasetID: nil, config: "{}", seed: 1)) { id -> (value: Int, results: RunResults) in
             seenID = id
             throw Boom()
         }) { error in
@@ -196,9 +204,10 @@ final class StoreTests: XCTestCase {
 
     func testWithRunRestoresDefaultSignalHandlers() throws {
         let store = try Store(path: path)
-        try store.withRun(pipeline: "cluster", datasetID: nil, config: "{}", seed: 1) { _ in
+        try store.withRun(.new(pipeline: "cluster", datasetID: nil, config: "{}", seed: 1)) { _ in
             XCTAssertFalse(Self.hasDefaultHandler(SIGINT), "SIGINT is caught during the run")
             XCTAssertFalse(Self.hasDefaultHandler(SIGTERM), "SIGTERM is caught during the run")
+            return ((), RunResults())
         }
         XCTAssertTrue(Self.hasDefaultHandler(SIGINT))
         XCTAssertTrue(Self.hasDefaultHandler(SIGTERM))
@@ -239,7 +248,7 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try store.run(id: id)?.seed, UInt64.max)
         let high = try store.startRun(pipeline: "forecast", datasetID: nil, config: "{}", seed: 1 << 63)
         XCTAssertEqual(try store.run(id: high)?.seed, 1 << 63)
-        let row = try XCTUnwrap(store.read { db in
+        let row = try XCTUnwrap(store.query { db in
             try Row.fetchOne(db, sql: "SELECT seed, typeof(seed) AS type, started_at FROM runs WHERE id = ?", arguments: [id])
         })
         XCTAssertEqual(row["seed"] as Int64, -1)
@@ -270,7 +279,7 @@ final class StoreTests: XCTestCase {
                               seconds: 1.5, learningRate: 0.01)
         try store.recordEpoch(runID: run, epoch: 2, trainLoss: 0.4, valLoss: 0.45, metrics: [:], seconds: 1.25,
                               learningRate: 0.005)
-        let rows = try store.read { db in
+        let rows = try store.query { db in
             try Row.fetchAll(db, sql: "SELECT * FROM epochs WHERE run_id = ? ORDER BY epoch", arguments: [run])
         }
         XCTAssertEqual(rows.count, 2)
@@ -280,35 +289,45 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(rows[1]["metrics"] as String, "{}")
         XCTAssertEqual(rows[1]["learning_rate"] as Double, 0.005)
 
-        XCTAssertThrowsError(try store.recordEpoch(runID: run, epoch: 2, trainLoss: 0.3, valLoss: nil, metrics: [:],
-                                                   seconds: 1, learningRate: 0.1)) { error in
-            XCTAssertEqual("\(error)", "\(path): record epoch 2 of run \(run): UNIQUE constraint failed: epochs.run_id, epochs.epoch")
-        }
+        // A resumed run records the epochs after its checkpoint again: the newer row replaces the older.
+        try store.recordEpoch(runID: run, epoch: 2, trainLoss: 0.3, valLoss: nil, metrics: [:], seconds: 1, learningRate: 0.1)
+        XCTAssertEqual(try store.query { try Double.fetchOne($0, sql: "SELECT train_loss FROM epochs WHERE epoch = 2") }, 0.3)
+        try store.discardEpochs(runID: run, after: 1)
+        XCTAssertEqual(try count(store, "epochs"), 1)
         XCTAssertThrowsError(try store.recordEpoch(runID: run, epoch: 3, trainLoss: .nan, valLoss: nil, metrics: [:],
                                                    seconds: 1, learningRate: 0.1)) { error in
             XCTAssertEqual("\(error)", "\(path): record epoch 3 of run \(run): train_loss is NaN, which SQLite cannot store")
         }
+        try store.recordEpoch(runID: run, epoch: 2, trainLoss: 0.4, valLoss: 0.45, metrics: [:], seconds: 1.25, learningRate: 0.005)
         try store.recordEpoch(runID: run, epoch: 3, trainLoss: .infinity, valLoss: nil,
                               metrics: ["precision": .nan, "ratio": -.infinity], seconds: 1, learningRate: 0.1)
-        let third = try XCTUnwrap(store.read { db in
+        let third = try XCTUnwrap(store.query { db in
             try Row.fetchOne(db, sql: "SELECT train_loss, metrics FROM epochs WHERE run_id = ? AND epoch = 3", arguments: [run])
         })
         XCTAssertEqual(third["train_loss"] as Double, .infinity)
         XCTAssertEqual(third["metrics"] as String, #"{"precision":"NaN","ratio":"-Infinity"}"#)
     }
 
-    func testRecordMetricsUpserts() throws {
+    func testFinishRunWritesMetricsAndUpserts() throws {
         let store = try Store(path: path)
         let run = try store.startRun(pipeline: "classify", datasetID: nil, config: "{}", seed: 1)
-        try store.recordMetrics(runID: run, split: "test", ["accuracy": 0.8, "f1": 0.7])
-        try store.recordMetrics(runID: run, split: "val", ["accuracy": 0.9])
-        try store.recordMetrics(runID: run, split: "test", ["accuracy": 0.85, "recall": 0.6])
-        let rows = try store.read { db in
+        var results = RunResults()
+        results.metrics = ["test": ["accuracy": 0.8, "f1": 0.7], "val": ["accuracy": 0.9]]
+        results.keyMetric = "test/accuracy"
+        try store.finishRun(runID: run, status: .completed, error: nil, results: results)
+        results.metrics = ["test": ["accuracy": 0.85, "recall": 0.6]]
+        try store.finishRun(runID: run, status: .completed, error: nil, results: results)
+        XCTAssertEqual(try store.keyMetric(runID: run)?.value, 0.85)
+        XCTAssertEqual(try store.metrics(runID: run, split: "val"), ["accuracy": 0.9])
+        let rows = try store.query { db in
             try Row.fetchAll(db, sql: "SELECT split, name, value FROM metrics ORDER BY split, name")
                 .map { "\($0["split"] as String) \($0["name"] as String) \($0["value"] as Double)" }
         }
         XCTAssertEqual(rows, ["test accuracy 0.85", "test f1 0.7", "test recall 0.6", "val accuracy 0.9"])
-        XCTAssertThrowsError(try store.recordMetrics(runID: run, split: "test", ["auc": 0.5, "loss": .nan]))
+        results.metrics = ["test": ["auc": 0.5, "loss": .nan]]
+        XCTAssertThrowsError(try store.finishRun(runID: run, status: .completed, error: nil, results: results)) { error in
+            XCTAssertEqual("\(error)", "\(path): finish run \(run): test metric loss is NaN, which SQLite cannot store")
+        }
         XCTAssertEqual(try count(store, "metrics"), 4, "a rejected batch writes nothing")
     }
 
@@ -316,19 +335,20 @@ final class StoreTests: XCTestCase {
         let store = try Store(path: path)
         let run = try store.startRun(pipeline: "forecast", datasetID: nil, config: "{}", seed: 1)
         let bytes = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        try store.saveModel(runID: run, name: "best", format: "safetensors", bytes: bytes)
+        try store.saveModel(runID: run, StoredModel(name: "best", bytes: bytes, card: #"{"pipeline":"forecast"}"#))
         let loaded = try store.loadModel(runID: run, name: "best")
         XCTAssertEqual(loaded.format, "safetensors")
         XCTAssertEqual(loaded.bytes, bytes)
+        XCTAssertEqual(loaded.card, #"{"pipeline":"forecast"}"#)
 
-        try store.saveModel(runID: run, name: "best", format: "plexus-v2", bytes: [1, 2, 3])
+        try store.saveModel(runID: run, StoredModel(name: "best", format: "plexus-v2", bytes: [1, 2, 3], card: nil))
         XCTAssertEqual(try store.loadModel(runID: run, name: "best").bytes, [1, 2, 3])
         XCTAssertEqual(try store.loadModel(runID: run, name: "best").format, "plexus-v2")
         XCTAssertEqual(try count(store, "models"), 1)
 
-        try store.saveModel(runID: run, name: "empty", format: "safetensors", bytes: [])
+        try store.saveModel(runID: run, StoredModel(name: "empty", bytes: [], card: nil))
         XCTAssertEqual(try store.loadModel(runID: run, name: "empty").bytes, [])
-        XCTAssertEqual(try store.read { db in
+        XCTAssertEqual(try store.query { db in
             try String.fetchOne(db, sql: "SELECT typeof(bytes) FROM models WHERE name = 'empty'")
         }, "blob")
 
@@ -341,10 +361,13 @@ final class StoreTests: XCTestCase {
         let store = try Store(path: path)
         let run = try store.startRun(pipeline: "forecast", datasetID: nil, config: "{}", seed: 1)
         try store.recordEpoch(runID: run, epoch: 1, trainLoss: 1, valLoss: nil, metrics: [:], seconds: 1, learningRate: 0.1)
-        try store.recordMetrics(runID: run, split: "test", ["mae": 1])
-        try store.saveModel(runID: run, name: "last", format: "safetensors", bytes: [0])
-        try store.write { db in try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [run]) }
-        for table in ["epochs", "metrics", "models"] {
+        var results = RunResults()
+        results.metrics = ["test": ["mae": 1]]
+        results.models = [StoredModel(name: "last", bytes: [0], card: nil)]
+        results.artifacts = [ArtifactRecord(name: "loss.svg", kind: "chart", mediaType: "image/svg+xml", bytes: [1], path: nil)]
+        try store.finishRun(runID: run, status: .completed, error: nil, results: results)
+        try store.writer.write { db in try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [run]) }
+        for table in ["epochs", "metrics", "models", "artifacts"] {
             XCTAssertEqual(try count(store, table), 0, table)
         }
     }
