@@ -130,9 +130,6 @@ public enum AnomalyScoring {
     /// intensity baseline.
     static func loadDetector(store: Store, runID: Int64) throws -> (AnomalyPreprocessing, Detector) {
         let trained = try TrainedModel.load(store: store, runID: runID, pipeline: "anomaly")
-        guard trained.run.status == .completed else {
-            throw AnomalyError("--run \(runID) is a \(trained.run.status.rawValue) 'anomaly' run; give a completed 'anomaly train' run")
-        }
         let card = try trained.card.preprocessing(as: AnomalyPreprocessing.self, source: "\(store.path): run \(runID) model")
         return (card, Detector(settings: card.scoring, model: trained.model, baseline: card.intensityRange))
     }

@@ -123,12 +123,11 @@ public enum ClassifyPipeline {
         let weights: [Float]? = options.classWeights ? balancedWeights(data.train.labels, classCount: data.classes.count) : nil
         let config = TrainConfig(
             model: name, pipelineFile: pipeline.file, pipelineYAML: try String(contentsOfFile: pipeline.file, encoding: .utf8),
-            classes: data.classes, imageWidth: data.geometry.width, imageHeight: data.geometry.height, channels: data.geometry.channels,
-            color: data.geometry.color, trainDir: options.directory, testDir: options.testDirectory, maxPerClass: options.maxPerClass,
+            input: ClassifyPreprocessing(classes: data.classes, geometry: data.geometry), trainDir: options.directory, testDir: options.testDirectory, maxPerClass: options.maxPerClass,
             training: setup.summary, augment: options.augment, strict: options.strict, classWeights: weights?.map(Double.init),
             images: .init(train: data.train.count, val: data.validation?.count ?? 0, test: data.test?.count ?? 0,
                           excludedAsInTest: data.split.leftOutAsInTest.count, skipped: data.skipped))
-        let card = try ModelCard(pipeline: "classify", built: built, preprocessing: ClassifyPreprocessing(classes: data.classes, geometry: data.geometry))
+        let card = try ModelCard(pipeline: "classify", built: built, preprocessing: config.input)
         let datasetID = try data.register(in: store)
         let checked = try splitCheck(data, datasetID: datasetID, store: store)
 

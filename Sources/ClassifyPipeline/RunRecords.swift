@@ -19,12 +19,8 @@ struct TrainConfig: Codable {
     var model: String
     var pipelineFile: String
     var pipelineYAML: String
-    var classes: [String]
-    var imageWidth: Int
-    var imageHeight: Int
-    var channels: Int
-    var color: ColorMode
-    var pixelScaling = ClassifyPreprocessing.pixelScaling
+    /// The classes and image geometry, as the model card keeps them.
+    var input: ClassifyPreprocessing
     var trainDir: String
     var testDir: String?
     var maxPerClass: Int?
@@ -36,9 +32,9 @@ struct TrainConfig: Codable {
     var images: Images
 
     enum CodingKeys: String, CodingKey {
-        case model, classes, channels, color, training, augment, strict, images
-        case pipelineFile = "pipeline_file", pipelineYAML = "pipeline_yaml", imageWidth = "image_width", imageHeight = "image_height"
-        case pixelScaling = "pixel_scaling", trainDir = "train_dir", testDir = "test_dir", maxPerClass = "max_per_class"
+        case model, input, training, augment, strict, images
+        case pipelineFile = "pipeline_file", pipelineYAML = "pipeline_yaml"
+        case trainDir = "train_dir", testDir = "test_dir", maxPerClass = "max_per_class"
         case classWeights = "class_weights"
     }
 }

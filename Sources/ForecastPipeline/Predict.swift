@@ -36,7 +36,6 @@ extension ForecastPipeline {
     public static func predict(store: Store, runID: Int64, pricesPath: String?) throws -> PredictReport {
         let trained = try TrainedModel.load(store: store, runID: runID, pipeline: "forecast")
         let run = trained.run
-        guard run.status == .completed else { throw ForecastError("\(store.path): run \(runID) is \(run.status.rawValue), it has no final model") }
         let config = try RunConfig.decode(ForecastConfig.self, from: run, store: store)
         let card = try trained.card.preprocessing(as: ForecastPreprocessing.self, source: "\(store.path): run \(runID) model")
         let name = trained.card.name

@@ -71,11 +71,15 @@ public struct TrainedModel {
     /// Which of the run's models was loaded: `model`, or `checkpoint` for a run that ended before saving one.
     public let name: String
 
-    /// The one loader every `predict`, `evaluate`, `assign` and `score` uses. `names` are tried in order.
+    /// The one loader every `predict`, `evaluate`, `assign` and `score` uses. `names` are tried in order; only a
+    /// completed run's models load, unless `names` includes `checkpoint` (the weights an unfinished run left).
     public static func load(store: Store, runID: Int64, pipeline: String, names: [String] = ["model"]) throws -> TrainedModel {
         guard let run = try store.run(id: runID) else { throw StoreError(path: store.path, "no run \(runID)") }
         guard run.pipeline == pipeline else {
-            throw StoreError(path: store.path, "run \(runID) is a '\(run.pipeline)' run, not a '\(pipeline)' training run")
+            throw StoreError(path: store.path, "run \(runID) is a '\(run.pipeline)' run, not a \(pipeline) training run")
+        }
+        guard run.status == .completed || names.contains("checkpoint") else {
+            throw StoreError(path: store.path, "run \(runID) is a \(run.status.rawValue) '\(pipeline)' run; give a completed one")
         }
         let stored = try store.modelNames(runID: runID)
         guard let name = names.first(where: stored.contains) else {

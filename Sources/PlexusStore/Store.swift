@@ -96,10 +96,12 @@ public final class Store: Sendable {
 
     // MARK: Training history and checkpoints
 
-    /// Records one epoch and refreshes the run's heartbeat; `metrics` is stored as a JSON object with sorted keys.
-    /// A resumed run re-records the epochs after its checkpoint, so an epoch replaces one of the same number.
+    /// Records one epoch and refreshes the run's heartbeat, with the checkpoint taken after it in the same
+    /// transaction (so the last epoch recorded is always the one a resume continues after); `metrics` is stored as a
+    /// JSON object with sorted keys. A resumed run re-records the epochs after its checkpoint, so an epoch replaces
+    /// one of the same number.
     public func recordEpoch(runID: Int64, epoch: Int, trainLoss: Double, valLoss: Double?, metrics: [String: Double],
-                            seconds: Double, learningRate: Double) throws {
+                            seconds: Double, learningRate: Double, checkpoint: StoredModel? = nil) throws {
         let context = "record epoch \(epoch) of run \(runID)"
         try requireNotNaN([("train_loss", trainLoss), ("val_loss", valLoss), ("seconds", seconds),
                            ("learning_rate", learningRate)], context)
@@ -108,6 +110,7 @@ public final class Store: Sendable {
                 INSERT OR REPLACE INTO epochs (run_id, epoch, train_loss, val_loss, metrics, seconds, learning_rate)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [runID, epoch, trainLoss, valLoss, try Store.json(metrics), seconds, learningRate])
+            if let checkpoint { try Store.upsert(checkpoint, runID: runID, db) }
             try RunLiveness.beat(runID: runID, db)
         }
     }

@@ -242,13 +242,13 @@ final class EndToEndTests: XCTestCase {
         let trained = try trained()
         var options = AnomalyScoring.Options(modelRunID: 999, paths: [trained.directory + "/val"])
         XCTAssertThrowsError(try AnomalyScoring.run(store: trained.store, options: options)) { error in
-            XCTAssertEqual("\(error)", "--run 999: no such run in \(trained.directory)/plexus.db")
+            XCTAssertEqual("\(error)", "\(trained.directory)/plexus.db: no run 999")
         }
         let failed = try trained.store.startRun(pipeline: "anomaly", datasetID: nil, config: "{}", seed: 0)
         try trained.store.finishRun(runID: failed, status: .failed, error: "test")
         options.modelRunID = failed
         XCTAssertThrowsError(try AnomalyScoring.run(store: trained.store, options: options)) { error in
-            XCTAssertEqual("\(error)", "--run \(failed) is a failed 'anomaly' run; give a completed 'anomaly train' run")
+            XCTAssertEqual("\(error)", "\(trained.directory)/plexus.db: run \(failed) is a failed 'anomaly' run; give a completed one")
         }
     }
 }

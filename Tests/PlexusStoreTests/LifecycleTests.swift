@@ -105,7 +105,7 @@ final class LifecycleTests: XCTestCase {
         let store = try Store(path: path)
         let run = try store.startRun(pipeline: "forecast", datasetID: nil, config: "{}", seed: 1)
         XCTAssertThrowsError(try store.resumeRun(runID: run)) { error in
-            XCTAssertEqual("\(error)", "\(path): resume run \(run): run \(run) is not interrupted or failed: nothing to resume")
+            XCTAssertEqual("\(error)", "\(path): run \(run) is not interrupted or failed: nothing to resume")
         }
         try store.markInterrupted(runID: run, signal: SIGTERM)
         let value = try store.withRun(.resume(runID: run)) { id in
