@@ -23,18 +23,19 @@ public struct Corruption: Codable, Equatable, Sendable {
 /// Wraps the autoencoder while it trains: in training mode each input scan gets fresh coarse noise inside the
 /// scan (where it is brighter than `level`); in evaluation mode it is the identity, so validation loss, thresholds
 /// and scores see the scans as they are. The wrapped model's layers are its children, so parameter names, checkpoints
-/// and saved weights are the model's own.
-final class Denoising: Module {
+/// and saved weights are the model's own. Its generator is `Stochastic`, so a run resumed from a `TrainingState`
+/// draws the noise the uninterrupted run would have.
+final class Denoising: Module, Stochastic {
     let model: Module
     let corruption: Corruption
     let level: Float
-    private var rng: RandomGenerator
+    var randomGenerator: RandomGenerator
 
     init(_ model: Module, corruption: Corruption, level: Float, seed: UInt64) {
         self.model = model
         self.corruption = corruption
         self.level = level
-        rng = RandomGenerator(seed: seed)
+        randomGenerator = RandomGenerator(seed: seed)
         super.init()
     }
 
@@ -50,7 +51,7 @@ final class Denoising: Module {
         var values = x.scalars
         let cells = corruption.grid
         for n in 0..<count {
-            let coarse = Plane(width: cells, height: cells, values: (0..<cells * cells).map { _ in rng.nextNormal() * Float(corruption.standardDeviation) })
+            let coarse = Plane(width: cells, height: cells, values: (0..<cells * cells).map { _ in randomGenerator.nextNormal() * Float(corruption.standardDeviation) })
             let noise = coarse.resized(width: width, height: height)
             let start = n * height * width
             for index in 0..<height * width where values[start + index] > level {

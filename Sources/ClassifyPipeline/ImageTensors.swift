@@ -70,14 +70,15 @@ public struct ImageGeometry: Equatable, Sendable {
 /// identity, so validation, test and `predict` see the images as they are.
 ///
 /// It wraps the model and reports the model's own layers as its children, so its parameter names, checkpoints and
-/// saved weights are exactly the model's (`0.weight`, …): what is saved loads into the plain model.
-final class Augmented: Module {
+/// saved weights are exactly the model's (`0.weight`, …): what is saved loads into the plain model. Its generator is
+/// `Stochastic`, so a run resumed from a `TrainingState` augments as the uninterrupted run would have.
+final class Augmented: Module, Stochastic {
     let model: Module
-    private var rng: RandomGenerator
+    var randomGenerator: RandomGenerator
 
     init(_ model: Module, seed: UInt64) {
         self.model = model
-        rng = RandomGenerator(seed: seed)
+        randomGenerator = RandomGenerator(seed: seed)
         super.init()
     }
 
@@ -94,9 +95,9 @@ final class Augmented: Module {
         let input = x.scalars
         var output = [Float](repeating: 0, count: input.count)
         for n in 0..<count {
-            let flip = rng.next() % 2 == 1
-            let dy = Int(rng.next() % UInt64(2 * maxShift.height + 1)) - maxShift.height
-            let dx = Int(rng.next() % UInt64(2 * maxShift.width + 1)) - maxShift.width
+            let flip = randomGenerator.next() % 2 == 1
+            let dy = Int(randomGenerator.next() % UInt64(2 * maxShift.height + 1)) - maxShift.height
+            let dx = Int(randomGenerator.next() % UInt64(2 * maxShift.width + 1)) - maxShift.width
             for c in 0..<channels {
                 let plane = (n * channels + c) * height * width
                 for y in 0..<height {

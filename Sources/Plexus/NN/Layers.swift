@@ -34,14 +34,14 @@ public final class Activation: Module {
 
 /// Zeroes each element with probability `rate` during training and scales the rest by 1/(1−rate);
 /// the identity in evaluation mode. Masks come from the layer's own seeded generator.
-public final class Dropout: Module {
+public final class Dropout: Module, Stochastic {
     public let rate: Float
-    private var rng: RandomGenerator
+    public var randomGenerator: RandomGenerator
 
     public init(rate: Float, seed: UInt64 = 0) {
         precondition(rate >= 0 && rate < 1, "dropout rate must be in [0, 1), got \(rate)")
         self.rate = rate
-        rng = RandomGenerator(seed: seed)
+        randomGenerator = RandomGenerator(seed: seed)
         super.init()
     }
 
@@ -51,12 +51,12 @@ public final class Dropout: Module {
         guard isTraining && rate > 0 else { return x }
         let keep = 1 - rate, scale = 1 / keep
         // A local copy of the generator keeps the per-element draw in registers (the mask is on every training step).
-        var generator = rng
+        var generator = randomGenerator
         let mask = [Float](unsafeUninitializedCapacity: x.count) { buffer, initialized in
             for i in 0..<buffer.count { buffer[i] = generator.nextFloat() < keep ? scale : 0 }
             initialized = buffer.count
         }
-        rng = generator
+        randomGenerator = generator
         return x * Tensor(shape: x.shape, scalars: mask)
     }
 }

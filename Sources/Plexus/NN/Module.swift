@@ -45,6 +45,18 @@ open class Module {
         collect { $0.ownParameters + $0.ownBuffers }
     }
 
+    /// Copies of `stateDict()` by name, unaffected by later training.
+    func copiedState() -> [String: Tensor] {
+        Dictionary(uniqueKeysWithValues: stateDict().map { ($0.name, $0.tensor.copy()) })
+    }
+
+    /// This module (named "") and every sub-module, depth first, with dotted names.
+    public func namedModules() -> [(name: String, module: Module)] {
+        [("", self)] + children.flatMap { childName, child in
+            child.namedModules().map { (($0.name.isEmpty ? childName : childName + "." + $0.name), $0.module) }
+        }
+    }
+
     private func collect(_ own: (Module) -> [(name: String, tensor: Tensor)]) -> [(name: String, tensor: Tensor)] {
         var result = own(self)
         for (childName, child) in children {
@@ -56,6 +68,14 @@ open class Module {
     /// Copies values by name into this module's parameters and buffers. Every name must be present with the
     /// right shape; extra names are errors too, so a mismatched architecture never loads silently.
     public func loadStateDict(_ values: [String: Tensor]) throws {
+        try checkStateDict(values)
+        for (name, tensor) in stateDict() {
+            if let value = values[name] { tensor.assign(value) }  // always present once checked
+        }
+    }
+
+    /// Throws what `loadStateDict` would, without loading anything.
+    func checkStateDict(_ values: [String: Tensor]) throws {
         let own = stateDict()
         let expected = Set(own.map(\.name))
         if let extra = values.keys.filter({ !expected.contains($0) }).sorted().first {
@@ -66,7 +86,6 @@ open class Module {
             guard value.shape == tensor.shape else {
                 throw ModuleError("tensor '\(name)' has shape \(value.shape), the model expects \(tensor.shape)")
             }
-            tensor.assign(value)
         }
     }
 

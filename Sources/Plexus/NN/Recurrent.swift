@@ -65,6 +65,11 @@ public class RecurrentLayer: Module {
         super.init()
     }
 
+    /// The inter-layer dropout, so its random stream is saved with a `TrainingState` (it has no parameters).
+    public override var children: [(name: String, module: Module)] {
+        interLayerDropout.map { [("dropout", $0)] } ?? []
+    }
+
     public override var ownParameters: [(name: String, tensor: Tensor)] {
         weights.enumerated().flatMap { layer, w -> [(name: String, tensor: Tensor)] in
             [("weight_ih_l\(layer)", w.weightIH), ("weight_hh_l\(layer)", w.weightHH)]

@@ -6,6 +6,10 @@ public protocol Optimizer: AnyObject {
     var learningRate: Float { get set }
     /// Applies one update to every parameter that has a gradient.
     func step()
+    /// A copy of everything `step()` has accumulated, for a `TrainingState`.
+    var state: OptimizerState { get }
+    /// Continues from a saved `state`; throws, changing nothing, when it does not fit these parameters.
+    func restore(_ state: OptimizerState) throws
 }
 
 extension Optimizer {
@@ -26,7 +30,8 @@ public final class SGD: Optimizer {
     public let dampening: Float
     public let nesterov: Bool
     public let weightDecay: Float
-    private var velocities: [ObjectIdentifier: Tensor] = [:]
+    /// Momentum buffers by parameter position; nil until a parameter's first update with momentum.
+    private var velocities: [Tensor?]
 
     public init(parameters: [Tensor], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
                 nesterov: Bool = false, weightDecay: Float = 0) {
@@ -37,18 +42,27 @@ public final class SGD: Optimizer {
         self.dampening = dampening
         self.nesterov = nesterov
         self.weightDecay = weightDecay
+        velocities = Array(repeating: nil, count: parameters.count)
     }
 
     public func step() {
-        for parameter in parameters {
+        for (index, parameter) in parameters.enumerated() {
             guard let gradient = parameter.grad else { continue }
-            let key = ObjectIdentifier(parameter)
-            let firstStep = velocities[key] == nil
-            if momentum != 0 && firstStep { velocities[key] = Tensor.zeros(parameter.shape) }
-            parameter.backend.sgdStep(parameter: parameter.storage, gradient: gradient.storage, velocity: velocities[key]?.storage,
+            let firstStep = velocities[index] == nil
+            if momentum != 0 && firstStep { velocities[index] = Tensor.zeros(parameter.shape) }
+            parameter.backend.sgdStep(parameter: parameter.storage, gradient: gradient.storage, velocity: velocities[index]?.storage,
                                       count: parameter.count, learningRate: learningRate, momentum: momentum,
                                       dampening: dampening, nesterov: nesterov, weightDecay: weightDecay, firstStep: firstStep)
         }
+    }
+
+    public var state: OptimizerState {
+        OptimizerState(learningRate: learningRate, steps: 0, names: ["velocity"], perParameter: velocities.map { $0.map { [$0] } })
+    }
+
+    public func restore(_ state: OptimizerState) throws {
+        velocities = try state.perParameter(names: ["velocity"], parameters: parameters).map { $0?.first }
+        learningRate = state.learningRate
     }
 }
 
@@ -60,7 +74,8 @@ public class Adam: Optimizer {
     public let beta1: Float, beta2: Float, epsilon: Float
     public let weightDecay: Float
     public let decoupledWeightDecay: Bool
-    private var moments: [ObjectIdentifier: (m: Tensor, v: Tensor)] = [:]
+    /// First and second moments by parameter position; nil until a parameter's first update.
+    private var moments: [(m: Tensor, v: Tensor)?]
     private var steps = 0
 
     public init(parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
@@ -72,19 +87,29 @@ public class Adam: Optimizer {
         self.epsilon = epsilon
         self.weightDecay = weightDecay
         self.decoupledWeightDecay = decoupledWeightDecay
+        moments = Array(repeating: nil, count: parameters.count)
     }
 
     public func step() {
         steps += 1
-        for parameter in parameters {
+        for (index, parameter) in parameters.enumerated() {
             guard let gradient = parameter.grad else { continue }
-            let key = ObjectIdentifier(parameter)
-            let state = moments[key] ?? (Tensor.zeros(parameter.shape), Tensor.zeros(parameter.shape))
-            moments[key] = state
+            let state = moments[index] ?? (Tensor.zeros(parameter.shape), Tensor.zeros(parameter.shape))
+            moments[index] = state
             parameter.backend.adamStep(parameter: parameter.storage, gradient: gradient.storage, m: state.m.storage, v: state.v.storage,
                                        count: parameter.count, learningRate: learningRate, beta1: beta1, beta2: beta2,
                                        epsilon: epsilon, weightDecay: weightDecay, decoupled: decoupledWeightDecay, step: steps)
         }
+    }
+
+    public var state: OptimizerState {
+        OptimizerState(learningRate: learningRate, steps: steps, names: ["m", "v"], perParameter: moments.map { $0.map { [$0.m, $0.v] } })
+    }
+
+    public func restore(_ state: OptimizerState) throws {
+        moments = try state.perParameter(names: ["m", "v"], parameters: parameters).map { $0.map { ($0[0], $0[1]) } }
+        steps = state.steps
+        learningRate = state.learningRate
     }
 }
 

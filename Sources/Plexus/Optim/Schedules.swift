@@ -20,8 +20,20 @@ public final class ReduceOnPlateau {
     public let patience: Int
     public let threshold: Float
     public let minimum: Float
-    private var best = Float.infinity
-    private var badEpochs = 0
+    /// What the scheduler has seen so far; saved and restored with a `TrainingState`.
+    public var state = State()
+
+    public struct State: Equatable, Sendable {
+        /// The lowest metric so far.
+        public var best: Float
+        /// Epochs since `best` improved (or since the last reduction).
+        public var badEpochs: Int
+
+        public init(best: Float = .infinity, badEpochs: Int = 0) {
+            self.best = best
+            self.badEpochs = badEpochs
+        }
+    }
 
     public init(factor: Float = 0.1, patience: Int = 10, threshold: Float = 1e-4, minimum: Float = 0) {
         self.factor = factor
@@ -32,14 +44,14 @@ public final class ReduceOnPlateau {
 
     /// Records the epoch's metric and returns the learning rate to use next.
     public func step(metric: Float, learningRate: Float) -> Float {
-        if metric < best * (1 - threshold) {
-            best = metric
-            badEpochs = 0
+        if metric < state.best * (1 - threshold) {
+            state.best = metric
+            state.badEpochs = 0
         } else {
-            badEpochs += 1
+            state.badEpochs += 1
         }
-        guard badEpochs > patience else { return learningRate }
-        badEpochs = 0
+        guard state.badEpochs > patience else { return learningRate }
+        state.badEpochs = 0
         let reduced = Swift.max(learningRate * factor, minimum)
         // PyTorch ignores reductions smaller than eps = 1e-8.
         return learningRate - reduced > 1e-8 ? reduced : learningRate

@@ -3,7 +3,7 @@ import Foundation
 /// A seeded xoshiro256** generator: the same seed gives the same numbers on every run and machine,
 /// because it uses only integer arithmetic and IEEE operations with a fixed order.
 public struct RandomGenerator: RandomNumberGenerator, Sendable {
-    private var state: (UInt64, UInt64, UInt64, UInt64)
+    private var words: (UInt64, UInt64, UInt64, UInt64)
 
     public init(seed: UInt64) {
         // SplitMix64 spreads any seed (0 included) over the whole state.
@@ -15,18 +15,28 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        state = (splitMix(), splitMix(), splitMix(), splitMix())
+        words = (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
+    /// Continues a stream saved with `state`, so a resumed run draws the numbers an uninterrupted one would.
+    /// Nil unless `state` holds four words, not all zero (the one state xoshiro cannot leave).
+    public init?(state: [UInt64]) {
+        guard state.count == 4, state.contains(where: { $0 != 0 }) else { return nil }
+        words = (state[0], state[1], state[2], state[3])
+    }
+
+    /// The generator's whole state, four words; `init(state:)` continues from it.
+    public var state: [UInt64] { [words.0, words.1, words.2, words.3] }
+
     public mutating func next() -> UInt64 {
-        let result = rotate(state.1 &* 5, 7) &* 9
-        let t = state.1 << 17
-        state.2 ^= state.0
-        state.3 ^= state.1
-        state.1 ^= state.2
-        state.0 ^= state.3
-        state.2 ^= t
-        state.3 = rotate(state.3, 45)
+        let result = rotate(words.1 &* 5, 7) &* 9
+        let t = words.1 << 17
+        words.2 ^= words.0
+        words.3 ^= words.1
+        words.1 ^= words.2
+        words.0 ^= words.3
+        words.2 ^= t
+        words.3 = rotate(words.3, 45)
         return result
     }
 

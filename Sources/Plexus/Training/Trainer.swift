@@ -46,7 +46,7 @@ public struct TrainingConfig: Sendable {
 }
 
 /// What happened in one epoch; passed to `Trainer.onEpochEnd` (the store records it as an `epochs` row).
-public struct EpochReport: Sendable {
+public struct EpochReport: Codable, Sendable {
     public let epoch: Int
     public let trainLoss: Double
     public let validationLoss: Double?
@@ -59,26 +59,37 @@ public struct EpochReport: Sendable {
     public let improved: Bool
 }
 
-public struct History: Sendable {
+public struct History: Codable, Sendable {
     public var epochs: [EpochReport] = []
     /// The epoch whose weights the model holds after `fit` (the best one when early stopping restored it).
     public var bestEpoch: Int = 0
     public var stoppedEarly = false
+
+    public init(epochs: [EpochReport] = [], bestEpoch: Int = 0, stoppedEarly: Bool = false) {
+        self.epochs = epochs
+        self.bestEpoch = bestEpoch
+        self.stoppedEarly = stoppedEarly
+    }
 }
 
 public enum TrainingError: Error, CustomStringConvertible {
     case nonFiniteLoss(epoch: Int, batch: Int, value: Float)
+    /// A `TrainingState` to resume from does not fit the trainer's model or optimizer.
+    case incompatibleState(String)
 
     public var description: String {
         switch self {
         case .nonFiniteLoss(let epoch, let batch, let value):
             return "training stopped: the loss became \(value) at epoch \(epoch), batch \(batch); lower the learning rate, clip gradients or check the inputs for NaN"
+        case .incompatibleState(let problem):
+            return "cannot resume training: \(problem)"
         }
     }
 }
 
 /// The training loop every pipeline uses: seeded mini-batches, validation, metrics, schedules, gradient
-/// clipping, early stopping with best-weight restore, checkpoints through `onEpochEnd`, progress output.
+/// clipping, early stopping with best-weight restore, checkpoints through `onEpochEnd`, progress output,
+/// resuming from a `TrainingState`, and `hooks` for multi-process training.
 ///
 /// ```swift
 /// let trainer = Trainer(model: model, optimizer: Adam(parameters: model.parameters()), loss: .mse,
@@ -92,7 +103,14 @@ public final class Trainer {
     public let metrics: [Metric]
     public let config: TrainingConfig
     /// Called after every epoch; throwing stops training and the error propagates out of `fit`.
+    /// `trainingState()` called from here gives the state to save for resuming after this epoch.
     public var onEpochEnd: ((EpochReport) throws -> Void)?
+    /// Callbacks for multi-process training; none by default.
+    public var hooks = TrainingHooks()
+    /// The loop as the epoch that just finished left it, while `onEpochEnd` runs (read by `trainingState()`).
+    var finishedEpoch: TrainingState.Loop?
+    /// The scheduler of a `.reduceOnPlateau` schedule during `fit`.
+    var plateau: ReduceOnPlateau?
 
     public init(model: Module, optimizer: Optimizer, loss: LossFunction, metrics: [Metric] = [], config: TrainingConfig) {
         self.model = model
@@ -102,81 +120,91 @@ public final class Trainer {
         self.config = config
     }
 
-    public func fit(_ train: Dataset, validation: Dataset? = nil) throws -> History {
-        let printer = ProgressPrinter(style: config.progress.resolved, epochs: config.epochs)
-        var rng = RandomGenerator(seed: config.seed)
-        let initialRate = optimizer.learningRate
-        let plateau: ReduceOnPlateau? = {
+    /// Trains for `config.epochs` epochs. With `saved` (a `TrainingState` taken in `onEpochEnd`, perhaps by an earlier
+    /// process), first restores the model, optimizer, scheduler and random streams and continues after its last
+    /// epoch: epoch numbers, the schedule and early stopping carry on, and the numbers are those of a run that was
+    /// never interrupted. Throws before training when the state does not fit this model and optimizer.
+    public func fit(_ train: Dataset, validation: Dataset? = nil, resumingFrom saved: TrainingState? = nil) throws -> History {
+        plateau = {
             if case .reduceOnPlateau(let factor, let patience) = config.schedule { return ReduceOnPlateau(factor: factor, patience: patience) }
             return nil
         }()
-        var history = History()
-        var best = Double.infinity
-        var bestWeights: [String: Tensor] = [:]
-        var epochsWithoutImprovement = 0
+        var loop = try saved.map(resume(from:)) ?? TrainingState.Loop(initialLearningRate: optimizer.learningRate, seed: config.seed)
+        let printer = ProgressPrinter(style: config.progress.resolved, epochs: config.epochs)
+        defer { finishedEpoch = nil }
 
-        for epoch in 1...config.epochs {
-            optimizer.learningRate = learningRate(epoch: epoch - 1, initial: initialRate)
+        while loop.epochsCompleted < config.epochs && !loop.history.stoppedEarly {
+            let epoch = loop.epochsCompleted + 1
+            optimizer.learningRate = learningRate(epoch: epoch - 1, initial: loop.initialLearningRate)
             printer.epochStarted(epoch)
             let start = Date()
-            model.train()
-            let order = config.shuffle ? rng.permutation(train.count) : Array(0..<train.count)
-            var lossTotal = 0.0, done = 0
-            var metricTotals = [Double](repeating: 0, count: metrics.count)
-            for (batchIndex, batchStart) in stride(from: 0, to: train.count, by: config.batchSize).enumerated() {
-                let batch = train.subset(Array(order[batchStart..<min(batchStart + config.batchSize, train.count)]))
-                optimizer.zeroGrad()
-                let prediction = model(batch.inputs)
-                let value = loss(prediction, batch.targets)
-                let scalar = value.item
-                guard scalar.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, batch: batchIndex + 1, value: scalar) }
-                value.backward()
-                if let clipNorm = config.clipNorm { clipGradientNorm(optimizer.parameters, maxNorm: clipNorm) }
-                Autograd.withoutGradient { optimizer.step() }
-                lossTotal += Double(scalar) * Double(batch.count)
-                done += batch.count
-                if validation == nil {
-                    Autograd.withoutGradient {
-                        for (index, metric) in metrics.enumerated() { metricTotals[index] += metric.total(prediction, batch.targets) }
-                    }
-                }
-                printer.batchFinished(samples: done, of: train.count, elapsed: Date().timeIntervalSince(start), loss: lossTotal / Double(done))
-            }
-            let trainLoss = lossTotal / Double(max(done, 1))
-            var reported = Dictionary(uniqueKeysWithValues: zip(metrics.map(\.rawValue), zip(metrics, metricTotals).map { $0.finish($1 / Double(max(done, 1))) }))
+            let trained = try hooks.aggregate(trainEpoch(train, epoch: epoch, shuffling: &loop.shuffling, measuringMetrics: validation == nil,
+                                                         printer: printer, start: start), .training)
+            var (trainLoss, reported) = trained.means(metrics)
             var validationLoss: Double? = nil
             if let validation {
-                let evaluation = evaluate(validation)
-                validationLoss = evaluation.loss
-                reported = evaluation.metrics
+                (validationLoss, reported) = try hooks.aggregate(totals(over: validation), .validation).means(metrics)
             }
             let monitored = validationLoss ?? trainLoss
-            let improved = monitored < best - (config.earlyStopping?.minDelta ?? 0)
+            let improved = monitored < loop.best - (config.earlyStopping?.minDelta ?? 0)
             if improved {
-                best = monitored
-                history.bestEpoch = epoch
-                epochsWithoutImprovement = 0
-                if config.earlyStopping != nil { bestWeights = Dictionary(uniqueKeysWithValues: model.stateDict().map { ($0.name, $0.tensor.copy()) }) }
+                loop.best = monitored
+                loop.history.bestEpoch = epoch
+                loop.epochsWithoutImprovement = 0
+                if config.earlyStopping != nil { loop.bestWeights = model.copiedState() }
             } else {
-                epochsWithoutImprovement += 1
+                loop.epochsWithoutImprovement += 1
             }
             let seconds = Date().timeIntervalSince(start)
             let report = EpochReport(epoch: epoch, trainLoss: trainLoss, validationLoss: validationLoss, metrics: reported, seconds: seconds,
-                                     learningRate: Double(optimizer.learningRate), samplesPerSecond: Double(done) / max(seconds, 1e-9),
+                                     learningRate: Double(optimizer.learningRate), samplesPerSecond: Double(trained.count) / max(seconds, 1e-9),
                                      improved: improved)
-            history.epochs.append(report)
-            printer.epochFinished(report)
-            try onEpochEnd?(report)
+            loop.history.epochs.append(report)
             if let plateau { optimizer.learningRate = plateau.step(metric: Float(monitored), learningRate: optimizer.learningRate) }
-            if let stopping = config.earlyStopping, epochsWithoutImprovement >= stopping.patience {
-                history.stoppedEarly = true
-                break
+            if let stopping = config.earlyStopping {
+                loop.history.stoppedEarly = try hooks.stop(StoppingDecision(
+                    epoch: epoch, monitored: monitored, best: loop.best, epochsWithoutImprovement: loop.epochsWithoutImprovement,
+                    stop: loop.epochsWithoutImprovement >= stopping.patience))
             }
+            printer.epochFinished(report)
+            finishedEpoch = loop
+            try onEpochEnd?(report)
+            finishedEpoch = nil
         }
-        if !bestWeights.isEmpty { try model.loadStateDict(bestWeights) }
-        if config.earlyStopping == nil { history.bestEpoch = history.epochs.count }
+        if !loop.bestWeights.isEmpty { try model.loadStateDict(loop.bestWeights) }
+        if config.earlyStopping == nil { loop.history.bestEpoch = loop.history.epochs.count }
         model.eval()
-        return history
+        return loop.history
+    }
+
+    /// One pass over the training data in seeded mini-batches; returns this process's totals.
+    private func trainEpoch(_ train: Dataset, epoch: Int, shuffling rng: inout RandomGenerator, measuringMetrics: Bool,
+                            printer: ProgressPrinter, start: Date) throws -> LossTotals {
+        model.train()
+        let order = config.shuffle ? rng.permutation(train.count) : Array(0..<train.count)
+        var totals = LossTotals(metrics: measuringMetrics ? Array(repeating: 0, count: metrics.count) : [])
+        for (batchIndex, batchStart) in stride(from: 0, to: train.count, by: config.batchSize).enumerated() {
+            let batch = train.subset(Array(order[batchStart..<min(batchStart + config.batchSize, train.count)]))
+            optimizer.zeroGrad()
+            let prediction = model(batch.inputs)
+            let value = loss(prediction, batch.targets)
+            let scalar = value.item
+            guard scalar.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, batch: batchIndex + 1, value: scalar) }
+            value.backward()
+            try hooks.gradientsComputed?(optimizer.parameters, batch.count)
+            if let clipNorm = config.clipNorm { clipGradientNorm(optimizer.parameters, maxNorm: clipNorm) }
+            Autograd.withoutGradient { optimizer.step() }
+            totals.loss += Double(scalar) * Double(batch.count)
+            totals.count += batch.count
+            if measuringMetrics {
+                Autograd.withoutGradient {
+                    for (index, metric) in metrics.enumerated() { totals.metrics[index] += metric.total(prediction, batch.targets) }
+                }
+            }
+            printer.batchFinished(samples: totals.count, of: train.count, elapsed: Date().timeIntervalSince(start),
+                                  loss: totals.loss / Double(totals.count))
+        }
+        return totals
     }
 
     private func learningRate(epoch: Int, initial: Float) -> Float {
@@ -190,20 +218,24 @@ public final class Trainer {
 
     /// Mean loss and metrics over a dataset in evaluation mode, without recording gradients.
     public func evaluate(_ data: Dataset) -> (loss: Double, metrics: [String: Double]) {
+        totals(over: data).means(metrics)
+    }
+
+    /// Loss and metric totals over a dataset in evaluation mode, without recording gradients.
+    private func totals(over data: Dataset) -> LossTotals {
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
         return Autograd.withoutGradient {
-            var lossTotal = 0.0
-            var totals = [Double](repeating: 0, count: metrics.count)
+            var totals = LossTotals(metrics: Array(repeating: 0, count: metrics.count))
             for start in stride(from: 0, to: data.count, by: config.batchSize) {
                 let batch = data.subset(Array(start..<min(start + config.batchSize, data.count)))
                 let prediction = model(batch.inputs)
-                lossTotal += Double(loss(prediction, batch.targets).item) * Double(batch.count)
-                for (index, metric) in metrics.enumerated() { totals[index] += metric.total(prediction, batch.targets) }
+                totals.loss += Double(loss(prediction, batch.targets).item) * Double(batch.count)
+                for (index, metric) in metrics.enumerated() { totals.metrics[index] += metric.total(prediction, batch.targets) }
+                totals.count += batch.count
             }
-            let n = Double(max(data.count, 1))
-            return (lossTotal / n, Dictionary(uniqueKeysWithValues: zip(metrics, totals).map { ($0.rawValue, $0.finish($1 / n)) }))
+            return totals
         }
     }
 
