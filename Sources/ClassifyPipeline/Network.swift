@@ -39,7 +39,7 @@ public struct TrainedClassifier {
     public let classes: [String]
     public let geometry: ImageGeometry
     public let model: Sequential
-    /// `model`, or `checkpoint` (the best epoch's weights) for a run that stopped before saving its final model.
+    /// `model`, or `checkpoint` (the weights after its last epoch) for a run that stopped before saving its final model.
     public let weights: String
     public let seed: UInt64
 

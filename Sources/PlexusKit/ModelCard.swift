@@ -68,7 +68,8 @@ public struct TrainedModel {
     public let run: RunRecord
     public let card: ModelCard
     public let model: Sequential
-    /// Which of the run's models was loaded: `model`, or `checkpoint` for a run that ended before saving one.
+    /// Which of the run's models was loaded: `model`, or `checkpoint` (the weights after the last epoch that ended)
+    /// for a run that ended before saving one.
     public let name: String
 
     /// The one loader every `predict`, `evaluate`, `assign` and `score` uses. `names` are tried in order; only a
@@ -92,7 +93,15 @@ public struct TrainedModel {
         }
         let card = try ModelCard.decode(cardJSON, source: source)
         let (model, _) = try ModelBuilder.build(card.architecture, file: source, seed: run.seed)
-        try Checkpoint.load(saved.bytes, into: model, source: source)
+        if name == RecordedRun.checkpoint {
+            // A training state: the weights after the last epoch that ended.
+            let state = try Checkpoint.decodeTrainingState(saved.bytes, source: source)
+            do { try model.loadStateDict(state.weights) } catch let error as ModuleError {
+                throw FormatError(path: source, "weights do not fit the model: \(error.description)")
+            }
+        } else {
+            try Checkpoint.load(saved.bytes, into: model, source: source)
+        }
         model.eval()
         return TrainedModel(runID: runID, run: run, card: card, model: model, name: name)
     }

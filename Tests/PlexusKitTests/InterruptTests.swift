@@ -3,31 +3,94 @@ import Foundation
 import PlexusStore
 import XCTest
 
-/// Ctrl-C during training: the real `plexus` binary must exit 130 and leave its run marked `interrupted`.
+/// Runs that end badly, with the real `plexus` binary: Ctrl-C must exit 130 and leave the run `interrupted`;
+/// `kill -9` leaves it `running` until the next command notices, and `--resume` then finishes it.
 final class InterruptTests: XCTestCase {
-    func testSigintMarksTheRunInterrupted() throws {
-        // The test bundle and the executables are built into the same products directory.
+    /// The test bundle and the executables are built into the same products directory.
+    private func plexusBinary() throws -> String {
         let binary = Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("plexus").path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
-            return XCTFail("plexus is not built beside the tests (\(binary)); run `swift build --build-tests`")
+            throw XCTSkip("plexus is not built beside the tests (\(binary)); run `swift build --build-tests`")
         }
-        let directory = temporaryDirectory()
-        let database = directory + "/plexus.db"
+        return binary
+    }
+
+    /// Runs `plexus` to the end; returns its exit status and standard output.
+    private func plexus(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["demo", "--db", database, "--epochs", "100000", "--out", directory + "/out",
-                             "--pipeline", FileManager.default.currentDirectoryPath + "/Pipelines/demo.yml"]
+        process.executableURL = URL(fileURLWithPath: try plexusBinary())
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Starts `plexus` and returns once `database` has at least `epochs` epochs recorded.
+    private func startTraining(_ arguments: [String], database: String, epochs wanted: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try plexusBinary())
+        process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-
-        // Wait until training has recorded an epoch, then interrupt.
         let deadline = Date().addingTimeInterval(60)
         var epochs = 0
-        while epochs == 0 && Date() < deadline && process.isRunning {
-            Thread.sleep(forTimeInterval: 0.2)
+        while epochs < wanted && Date() < deadline && process.isRunning {
+            Thread.sleep(forTimeInterval: 0.05)
             epochs = (try? Store(path: database).query { try Int.fetchOne($0, sql: "select count(*) from epochs") ?? 0 }) ?? 0
         }
-        XCTAssertGreaterThan(epochs, 0, "no epoch recorded before the deadline")
+        XCTAssertGreaterThanOrEqual(epochs, wanted, "not enough epochs recorded before the deadline")
+        return process
+    }
+
+    func testKillNineLeavesARunThatTheNextCommandMarksInterruptedAndResumeFinishesBitForBit() throws {
+        let directory = temporaryDirectory()
+        let demo = ["demo", "--epochs", "40", "--seed", "7", "--pipeline", FileManager.default.currentDirectoryPath + "/Pipelines/demo.yml"]
+        let whole = directory + "/whole.db", killed = directory + "/killed.db"
+        XCTAssertEqual(try plexus(demo + ["--db", whole, "--out", directory + "/whole"]).status, 0)
+
+        let process = try startTraining(demo + ["--db", killed, "--out", directory + "/killed"], database: killed, epochs: 3)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal)
+        let raw = try DatabaseQueue(path: killed).read { try String.fetchOne($0, sql: "select status from runs where id = 1") }
+        XCTAssertEqual(raw, "running", "nothing can mark a run that was killed outright")
+
+        let listing = try plexus(["runs", "--db", killed])
+        XCTAssertEqual(listing.status, 0)
+        XCTAssertTrue(listing.output.contains("Run 1 (demo) was still marked running: now interrupted"), listing.output)
+        XCTAssertTrue(listing.output.contains("interrupted"), listing.output)
+        let run = try XCTUnwrap(try Store(path: killed).run(id: 1))
+        XCTAssertEqual(run.status, .interrupted)
+        XCTAssertTrue(run.error?.contains("process \(process.processIdentifier)") == true, run.error ?? "")
+        // Epoch rows carry their own timings: a resume keeps the ones up to its checkpoint, a restart would rewrite them.
+        let timings = { (database: String) in
+            try Store(path: database).query { try String.fetchAll($0, sql: "select epoch || ':' || seconds from epochs order by epoch") }
+        }
+        let beforeResume = try timings(killed)
+
+        XCTAssertEqual(try plexus(demo + ["--db", killed, "--out", directory + "/killed", "--resume", "1"]).status, 0)
+        XCTAssertEqual(Array(try timings(killed).prefix(beforeResume.count)), beforeResume,
+                       "the epochs before the checkpoint were not trained again")
+        XCTAssertEqual(try Store(path: killed).run(id: 1)?.status, .completed)
+        func trained(_ database: String) throws -> (weights: [UInt8], losses: [Double]) {
+            let store = try Store(path: database)
+            return (try store.loadModel(runID: 1, name: "model").bytes,
+                    try store.query { try Double.fetchAll($0, sql: "select train_loss from epochs where run_id = 1 order by epoch") })
+        }
+        let (resumed, uninterrupted) = (try trained(killed), try trained(whole))
+        XCTAssertEqual(resumed.losses, uninterrupted.losses)
+        XCTAssertEqual(resumed.weights, uninterrupted.weights, "the resumed run ends with the uninterrupted run's weights, bit for bit")
+    }
+
+    func testSigintMarksTheRunInterrupted() throws {
+        let directory = temporaryDirectory()
+        let database = directory + "/plexus.db"
+        let process = try startTraining(["demo", "--db", database, "--epochs", "100000", "--out", directory + "/out",
+                                         "--pipeline", FileManager.default.currentDirectoryPath + "/Pipelines/demo.yml"],
+                                        database: database, epochs: 1)
         process.interrupt()
         process.waitUntilExit()
 
