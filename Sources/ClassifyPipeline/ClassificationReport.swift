@@ -51,17 +51,10 @@ struct ClassProbabilities {
 }
 
 extension ClassProbabilities {
-    /// Softmax of the model's logits for every image of `inputs` ([N, C, H, W]), in evaluation mode without
-    /// gradients, `batchSize` images at a time.
+    /// Softmax of the model's logits for every image of `inputs` ([N, C, H, W]), `batchSize` images at a time.
     init(model: Module, inputs: Tensor, classes: [String], batchSize: Int = 256) {
-        model.eval()
         self.classes = classes
-        values = Autograd.withoutGradient {
-            let n = inputs.shape[0]
-            return stride(from: 0, to: n, by: batchSize).flatMap { start in
-                model(inputs.slice(axis: 0, start: start, end: min(start + batchSize, n))).softmax(axis: -1).scalars
-            }
-        }
+        values = model.predict(inputs, batchSize: batchSize).softmax(axis: -1).scalars
     }
 }
 

@@ -4,10 +4,7 @@ import Foundation
 /// count, and the totals.
 public func summary(_ model: Module, inputShape: [Int]) -> String {
     let input = Tensor.zeros([1] + inputShape)
-    let rows: [(name: String, layer: Module, outputShape: [Int])] = Autograd.withoutGradient {
-        let wasTraining = model.isTraining
-        model.eval()
-        defer { model.train(wasTraining) }
+    let rows: [(name: String, layer: Module, outputShape: [Int])] = model.evaluating {
         if let sequential = model as? Sequential { return sequential.trace(input) }
         return [("model", model, model(input).shape)]
     }

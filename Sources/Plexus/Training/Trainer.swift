@@ -190,10 +190,7 @@ public final class Trainer {
 
     /// Mean loss and metrics over a dataset in evaluation mode, without recording gradients.
     public func evaluate(_ data: Dataset) -> (loss: Double, metrics: [String: Double]) {
-        let wasTraining = model.isTraining
-        model.eval()
-        defer { model.train(wasTraining) }
-        return Autograd.withoutGradient {
+        model.evaluating {
             var lossTotal = 0.0
             var totals = [Double](repeating: 0, count: metrics.count)
             for start in stride(from: 0, to: data.count, by: config.batchSize) {
@@ -207,15 +204,8 @@ public final class Trainer {
         }
     }
 
-    /// Model outputs for `inputs` in evaluation mode, batch by batch.
+    /// Model outputs for `inputs` in evaluation mode, `config.batchSize` samples at a time (`Module.predict`).
     public func predict(_ inputs: Tensor) -> Tensor {
-        model.eval()
-        return Autograd.withoutGradient {
-            let n = inputs.shape[0]
-            let parts = stride(from: 0, to: n, by: config.batchSize).map { start in
-                model(inputs.slice(axis: 0, start: start, end: min(start + config.batchSize, n)))
-            }
-            return Tensor.concat(parts, axis: 0)
-        }
+        model.predict(inputs, batchSize: config.batchSize)
     }
 }
