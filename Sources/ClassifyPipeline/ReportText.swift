@@ -12,8 +12,7 @@ extension TrainReport {
             "\(splitName) classification report (\(evaluation.count) images):",
             evaluation.table, "",
         ]
-        let confusions = evaluation.topConfusions(3).map { "\($0.actual) → \($0.predicted) (\($0.count))" }
-        if !confusions.isEmpty { lines += ["Most frequent confusions: " + confusions.joined(separator: ", "), ""] }
+        if let confusions = evaluation.confusionsLine { lines += [confusions, ""] }
         lines += [
             comparison.rendered,
             verdict, "",
@@ -103,10 +102,17 @@ extension EvaluateReport {
         var lines = ["Model of run \(model.runID) (weights '\(model.weights)', \(model.geometry.description) input) on \(report.count) images"
                      + (skipped > 0 ? " (\(ImageFolder.filesCount(skipped)) skipped, not valid PNGs)" : "") + ":",
                      report.table, ""]
-        let confusions = report.topConfusions(3).map { "\($0.actual) → \($0.predicted) (\($0.count))" }
-        if !confusions.isEmpty { lines.append("Most frequent confusions: " + confusions.joined(separator: ", ")) }
+        if let confusions = report.confusionsLine { lines.append(confusions) }
         lines.append(String(format: "Inference: %.0f images/s", inferenceImagesPerSecond))
         return lines.joined(separator: "\n")
+    }
+}
+
+extension ClassificationReport {
+    /// `Most frequent confusions: Shirt → T-shirt_top (112), …` with the top three, or nil when nothing was confused.
+    var confusionsLine: String? {
+        let confusions = topConfusions(3).map { "\($0.actual) → \($0.predicted) (\($0.count))" }
+        return confusions.isEmpty ? nil : "Most frequent confusions: " + confusions.joined(separator: ", ")
     }
 }
 

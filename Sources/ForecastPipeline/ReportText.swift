@@ -45,11 +45,6 @@ extension TickerReport {
         return "The \(model) did not beat the naive forecast on the test origins: \(comparison) (\(String(format: "%.1f", 100 * (network / naive - 1)))% higher\(significance))."
     }
 
-    /// Seconds per epoch of the first training.
-    public var secondsPerEpoch: Double {
-        history.epochs.map(\.seconds).reduce(0, +) / Double(max(1, history.epochs.count))
-    }
-
     public var aheadTable: String {
         forecastTable(ahead, dates: aheadDates, level: intervalLevel)
     }

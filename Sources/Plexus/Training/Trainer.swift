@@ -64,6 +64,9 @@ public struct History: Sendable {
     /// The epoch whose weights the model holds after `fit` (the best one when early stopping restored it).
     public var bestEpoch: Int = 0
     public var stoppedEarly = false
+
+    /// Mean wall-clock seconds of an epoch (0 before the first).
+    public var secondsPerEpoch: Double { epochs.map(\.seconds).reduce(0, +) / Double(max(1, epochs.count)) }
 }
 
 public enum TrainingError: Error, CustomStringConvertible {
