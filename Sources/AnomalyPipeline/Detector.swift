@@ -41,14 +41,22 @@ struct Detector {
     }
 
     func analyse(_ scans: [Scan]) -> [Analysis] {
-        let reconstructions = Reconstructor(model: model).reconstruct(scans.map(\.plane))
-        return zip(scans, reconstructions).map { scan, reconstruction in
+        return zip(scans, reconstruct(scans.map(\.plane))).map { scan, reconstruction in
             let mask = settings.mask(scan.plane)
             return Analysis(scan: scan, reconstruction: reconstruction.map { min(1, max(0, $0)) }, mask: mask, maps: [
                 .autoencoder: settings.finish(settings.residual(scan.plane, reconstruction), mask: mask),
                 .intensity: settings.finish(baseline.raw(scan.plane), mask: mask),
             ])
         }
+    }
+
+    /// The autoencoder's reconstructions of scans of one size, 32 at a time.
+    private func reconstruct(_ scans: [Plane]) -> [Plane] {
+        guard let first = scans.first else { return [] }
+        let (width, height) = (first.width, first.height)
+        let inputs = Tensor(shape: [scans.count, 1, height, width], scalars: scans.flatMap(\.values))
+        let output = model.predict(inputs, batchSize: 32).scalars
+        return scans.indices.map { Plane(width: width, height: height, values: Array(output[$0 * width * height..<($0 + 1) * width * height])) }
     }
 
     /// The thresholds of `method` from held-out normal analyses: the image threshold of their scores' `calibration`,

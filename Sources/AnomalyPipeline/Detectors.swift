@@ -1,6 +1,5 @@
 import Foundation
 import PlexusKit
-import Plexus
 
 /// How a per-pixel difference becomes an anomaly map and an image score. Chosen at training, recorded in the
 /// run's config, and reused unchanged by `anomaly score`.
@@ -117,24 +116,5 @@ public struct IntensityBaseline: Codable, Equatable, Sendable {
 
     public func raw(_ scan: Plane) -> Plane {
         scan.map { max(0, $0 - high) + max(0, low - $0) }
-    }
-}
-
-/// The autoencoder's reconstructions, batch by batch, without gradients.
-struct Reconstructor {
-    let model: Module
-    let batchSize = 32
-
-    func reconstruct(_ scans: [Plane]) -> [Plane] {
-        model.eval()
-        guard let first = scans.first else { return [] }
-        let (width, height) = (first.width, first.height)
-        return Autograd.withoutGradient {
-            stride(from: 0, to: scans.count, by: batchSize).flatMap { start -> [Plane] in
-                let batch = Array(scans[start..<min(start + batchSize, scans.count)])
-                let output = model(Tensor(shape: [batch.count, 1, height, width], scalars: batch.flatMap(\.values))).scalars
-                return (0..<batch.count).map { Plane(width: width, height: height, values: Array(output[$0 * width * height..<($0 + 1) * width * height])) }
-            }
-        }
     }
 }

@@ -87,31 +87,18 @@ enum Rendering {
     /// ROC curves of several methods as SVG, with the chance diagonal and each curve's AUROC in the legend.
     static func rocSVG(_ curves: [(label: String, color: String, points: [(falsePositiveRate: Double, truePositiveRate: Double)], auroc: Double)],
                        title: String) -> String {
-        let size = 440.0, margin = (left: 56.0, top: 36.0, right: 16.0, bottom: 46.0)
-        let plot = size - margin.left - margin.right
-        func x(_ value: Double) -> String { String(format: "%.1f", margin.left + value * plot) }
-        func y(_ value: Double) -> String { String(format: "%.1f", margin.top + (1 - value) * plot) }
-        var svg = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(size))\" height=\"\(Int(margin.top + plot + margin.bottom))\" font-family=\"sans-serif\" font-size=\"12\">",
-                   "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-                   "<text x=\"\(Int(size / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">\(title.xmlEscaped)</text>"]
-        for tick in stride(from: 0.0, through: 1.0, by: 0.2) {
-            svg.append("<line x1=\"\(x(tick))\" x2=\"\(x(tick))\" y1=\"\(y(0))\" y2=\"\(y(1))\" stroke=\"#eee\"/>")
-            svg.append("<line x1=\"\(x(0))\" x2=\"\(x(1))\" y1=\"\(y(tick))\" y2=\"\(y(tick))\" stroke=\"#eee\"/>")
-            svg.append("<text x=\"\(x(tick))\" y=\"\(String(format: "%.1f", margin.top + plot + 16))\" text-anchor=\"middle\">\(String(format: "%.1f", tick))</text>")
-            svg.append("<text x=\"\(String(format: "%.1f", margin.left - 6))\" y=\"\(y(tick))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(String(format: "%.1f", tick))</text>")
+        let rate = SVGAxis.nice([0, 1], count: 5)
+        let plot = SVGPlotArea(left: 56, top: 36, right: 404, bottom: 384, x: rate, y: rate)
+        var svg = SVGDocument(width: 440, height: 430, title: title)
+        plot.drawAxes(on: &svg, xTitle: "false positive rate (normal scans flagged)", yTitle: "true positive rate (abnormal scans found)",
+                      grid: .both)
+        svg.line(from: plot.point(0, 0), to: plot.point(1, 1), color: "#999", dash: "4 4")
+        for curve in curves {
+            svg.polyline(curve.points.map { plot.point($0.falsePositiveRate, $0.truePositiveRate) }, color: curve.color, width: 2)
         }
-        svg.append("<rect x=\"\(x(0))\" y=\"\(y(1))\" width=\"\(plot)\" height=\"\(plot)\" fill=\"none\" stroke=\"#444\"/>")
-        svg.append("<line x1=\"\(x(0))\" y1=\"\(y(0))\" x2=\"\(x(1))\" y2=\"\(y(1))\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>")
-        svg.append("<text x=\"\(x(0.5))\" y=\"\(String(format: "%.1f", margin.top + plot + 36))\" text-anchor=\"middle\">false positive rate (normal scans flagged)</text>")
-        svg.append("<text transform=\"translate(16 \(y(0.5))) rotate(-90)\" text-anchor=\"middle\">true positive rate (abnormal scans found)</text>")
-        for (index, curve) in curves.enumerated() {
-            let points = curve.points.map { "\(x($0.falsePositiveRate)),\(y($0.truePositiveRate))" }.joined(separator: " ")
-            svg.append("<polyline points=\"\(points)\" fill=\"none\" stroke=\"\(curve.color)\" stroke-width=\"2\"/>")
-            let row = 0.08 + 0.07 * Double(curves.count - 1 - index)
-            svg.append("<line x1=\"\(x(0.45))\" x2=\"\(x(0.52))\" y1=\"\(y(row))\" y2=\"\(y(row))\" stroke=\"\(curve.color)\" stroke-width=\"2\"/>")
-            svg.append("<text x=\"\(x(0.54))\" y=\"\(y(row))\" dominant-baseline=\"middle\">\(curve.label.xmlEscaped) (AUROC \(String(format: "%.3f", curve.auroc)))</text>")
-        }
-        svg.append("</svg>")
-        return svg.joined(separator: "\n") + "\n"
+        let legend = curves.map { (label: "\($0.label) (AUROC \(String(format: "%.3f", $0.auroc)))", swatch: SVGSwatch.line(color: $0.color)) }
+        let size = SVGDocument.legendSize(legend)
+        svg.legend(legend, x: plot.right - size.width - 8, y: plot.bottom - size.height - 8)
+        return svg.rendered
     }
 }

@@ -1,18 +1,7 @@
 import Foundation
+import Plexus
 
-/// The tables the `anomaly` command prints, built here so the executable only prints.
-enum TextTable {
-    /// Left-aligned first column, right-aligned others, two spaces apart.
-    static func render(_ rows: [[String]]) -> String {
-        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max()! }
-        return rows.map { row in
-            row.enumerated().map { column, cell in
-                column == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[column] - cell.count) + cell
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
-    }
-}
+// The text the `anomaly` command prints, built here so the executable only prints.
 
 extension Method {
     /// The name in reports.
@@ -22,11 +11,13 @@ extension Method {
 extension AnomalyTraining.Report {
     /// Each method's thresholds and the share of held-out normal scans they flag.
     public var thresholdTable: String {
-        TextTable.render([["method", "image threshold", "pixel threshold", "held-out normals flagged"]] + Method.allCases.map { method in
+        var table = TextTable(headers: ["method", "image threshold", "pixel threshold", "held-out normals flagged"])
+        for method in Method.allCases {
             let threshold = thresholds[method]!
-            return [method.title, String(format: "%.5f", threshold.image), String(format: "%.5f", threshold.pixel),
-                    String(format: "%.1f%%", heldOutFlagged[method]! * 100)]
-        })
+            table.add([method.title, String(format: "%.5f", threshold.image), String(format: "%.5f", threshold.pixel),
+                       String(format: "%.1f%%", heldOutFlagged[method]! * 100)])
+        }
+        return table.rendered
     }
 
     /// How the thresholds were chosen, in one sentence.
@@ -43,15 +34,17 @@ extension AnomalyScoring.Report {
         var header = ["scan"]
         if hasLabels { header.append("label") }
         for method in Method.allCases { header += ["\(method) score", "calibrated", "verdict"] }
-        return TextTable.render([header] + results.map { result in
+        var table = TextTable(headers: header)
+        for result in results {
             var row = [result.path]
             if hasLabels { row.append(result.label ?? "") }
             for method in Method.allCases {
                 let verdict = result.verdicts[method]!
                 row += [String(format: "%.5f", verdict.score), String(format: "%.3f", verdict.calibrated), verdict.isAnomaly ? "ANOMALY" : "normal"]
             }
-            return row
-        })
+            table.add(row)
+        }
+        return table.rendered
     }
 
     /// The model beside the baseline, metric by metric.
@@ -59,10 +52,11 @@ extension AnomalyScoring.Report {
         var names: [(key: String, title: String)] = [("image_auroc", "image AUROC"), ("image_auprc", "image AUPRC"), ("f1", "F1 at the threshold"),
                                                      ("normal_flagged", "normal scans flagged"), ("abnormal_found", "abnormal scans found")]
         if hasMasks { names += [("pixel_auroc", "pixel AUROC"), ("dice", "Dice at the pixel threshold"), ("best_dice", "best Dice (ceiling)")] }
-        let rows = names.filter { name in Method.allCases.contains { metrics["\($0).\(name.key)"] != nil } }.map { name in
-            [name.title] + Method.allCases.map { method in metrics["\(method).\(name.key)"].map { String(format: "%.3f", $0) } ?? "n/a" }
+        var table = TextTable(headers: ["metric"] + Method.allCases.map(\.title))
+        for name in names where Method.allCases.contains(where: { metrics["\($0).\(name.key)"] != nil }) {
+            table.add([name.title] + Method.allCases.map { method in metrics["\(method).\(name.key)"].map { String(format: "%.3f", $0) } ?? "n/a" })
         }
-        return TextTable.render([["metric"] + Method.allCases.map(\.title)] + rows)
+        return table.rendered
     }
 
     /// Which method did better on image AUROC, in words.

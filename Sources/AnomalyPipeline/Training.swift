@@ -122,10 +122,9 @@ public enum AnomalyTraining {
             let panels = shown.map { Detector.panel($0, thresholds: thresholds) }
             let picturePath = try run.artifact("held_out_reconstructions.png", kind: "heatmap", png: Rendering.stack(panels))
 
-            let seconds = history.epochs.map(\.seconds)
             return Report(runID: run.id, modelSummary: summary(model, inputShape: [1, size, size]), history: history, trainScans: train.count,
                           heldOutScans: heldOut.count, validation: validation, thresholds: thresholds, heldOutFlagged: flagged,
-                          secondsPerEpoch: seconds.reduce(0, +) / Double(max(1, seconds.count)), seconds: Date().timeIntervalSince(started),
+                          secondsPerEpoch: history.secondsPerEpoch, seconds: Date().timeIntervalSince(started),
                           artifacts: [Paths.join(run.directory, "model.safetensors"), picturePath])
         }
     }

@@ -51,17 +51,10 @@ struct ClassProbabilities {
 }
 
 extension ClassProbabilities {
-    /// Softmax of the model's logits for every image of `inputs` ([N, C, H, W]), in evaluation mode without
-    /// gradients, `batchSize` images at a time.
+    /// Softmax of the model's logits for every image of `inputs` ([N, C, H, W]), `batchSize` images at a time.
     init(model: Module, inputs: Tensor, classes: [String], batchSize: Int = 256) {
-        model.eval()
         self.classes = classes
-        values = Autograd.withoutGradient {
-            let n = inputs.shape[0]
-            return stride(from: 0, to: n, by: batchSize).flatMap { start in
-                model(inputs.slice(axis: 0, start: start, end: min(start + batchSize, n))).softmax(axis: -1).scalars
-            }
-        }
+        values = model.predict(inputs, batchSize: batchSize).softmax(axis: -1).scalars
     }
 }
 
@@ -141,20 +134,17 @@ public struct ClassificationReport: Sendable {
 
     /// scikit-learn's `classification_report` layout, with top-k lines.
     public var table: String {
-        let width = max(12, classes.map(\.count).max() ?? 0)
-        func line(_ name: String, _ values: [String]) -> String {
-            String(repeating: " ", count: width - name.count) + name + values.map { String(repeating: " ", count: 10 - $0.count) + $0 }.joined()
-        }
+        var table = TextTable([.right(minimumWidth: 12)] + ["precision", "recall", "f1-score", "support"].map { .right($0, minimumWidth: 9) },
+                              separator: " ")
         func number(_ value: Double) -> String { String(format: "%.3f", value) }
-        var lines = [line("", ["precision", "recall", "f1-score", "support"])]
         for (index, name) in classes.enumerated() {
-            lines.append(line(name, [number(precision[index]), number(recall[index]), number(f1[index]), String(support[index])]))
+            table.add([name, number(precision[index]), number(recall[index]), number(f1[index]), String(support[index])])
         }
-        lines.append("")
-        lines.append(line("accuracy", ["", "", number(accuracy), String(count)]))
-        lines.append(line("macro avg", [number(macroAverage(precision)), number(macroAverage(recall)), number(macroF1), String(count)]))
-        for (k, value) in topK { lines.append(line("top-\(k) acc", ["", "", number(value), String(count)])) }
-        return lines.joined(separator: "\n")
+        table.addBlankLine()
+        table.add(["accuracy", "", "", number(accuracy), String(count)])
+        table.add(["macro avg", number(macroAverage(precision)), number(macroAverage(recall)), number(macroF1), String(count)])
+        for (k, value) in topK { table.add(["top-\(k) acc", "", "", number(value), String(count)]) }
+        return table.rendered
     }
 
     /// The most frequent confusions, e.g. `Shirt → T-shirt_top: 112`.

@@ -169,7 +169,7 @@ public enum ClassifyPipeline {
             let epochs = Double(history.epochs.count)
             let trainingRate = history.epochs.map(\.samplesPerSecond).reduce(0, +) / epochs
             run.metrics("train", [
-                "seconds": trainingSeconds, "seconds_per_epoch": trainingSeconds / epochs, "images_per_second": trainingRate,
+                "seconds": trainingSeconds, "seconds_per_epoch": history.secondsPerEpoch, "images_per_second": trainingRate,
                 "parameters": Double(model.parameterCount), "epochs": epochs, "best_epoch": Double(history.bestEpoch),
             ])
             let predictions = probabilities.predictions(paths: evaluated.paths, labels: evaluated.labels.map { data.classes[$0] })
@@ -186,7 +186,7 @@ public enum ClassifyPipeline {
                 counts: (data.train.count, data.validation?.count ?? 0, data.test?.count ?? 0),
                 modelSummary: summary(model, inputShape: data.geometry.shape), parameters: model.parameterCount, history: history,
                 evaluatedSplit: evaluatedSplit, evaluation: evaluation, baseline: baseline, validation: validationReport,
-                trainingSeconds: trainingSeconds, secondsPerEpoch: trainingSeconds / epochs,
+                trainingSeconds: trainingSeconds, secondsPerEpoch: history.secondsPerEpoch,
                 trainingImagesPerSecond: trainingRate, inferenceImagesPerSecond: inferenceRate, splitCheck: checked,
                 briefRunNote: briefRunNote(epochs: setup.epochs, fileEpochs: pipeline.training.epochs ?? 15, maxPerClass: options.maxPerClass),
                 artifacts: artifacts)

@@ -1,4 +1,5 @@
 import Foundation
+import Plexus
 
 /// The text the `classify` commands print, built here so the executable only prints.
 extension TrainReport {
@@ -11,19 +12,23 @@ extension TrainReport {
             "\(splitName) classification report (\(evaluation.count) images):",
             evaluation.table, "",
         ]
-        let confusions = evaluation.topConfusions(3).map { "\($0.actual) → \($0.predicted) (\($0.count))" }
-        if !confusions.isEmpty { lines += ["Most frequent confusions: " + confusions.joined(separator: ", "), ""] }
+        if let confusions = evaluation.confusionsLine { lines += [confusions, ""] }
         lines += [
-            ResultTable.render(header: ["\(evaluatedSplit) set", "accuracy", "macro-F1"] + evaluation.topK.map { "top-\($0.k)" }, rows: [
-                [modelName] + numbers(evaluation),
-                ["majority class (baseline)"] + numbers(baseline),
-            ]),
+            comparison.rendered,
             verdict, "",
             String(format: "Training: %d epochs (best %d), %.1f s per epoch, %.0f images/s; inference %.0f images/s",
                    history.epochs.count, history.bestEpoch, secondsPerEpoch, trainingImagesPerSecond, inferenceImagesPerSecond),
         ]
         if let briefRunNote { lines.append(briefRunNote) }
         return lines.joined(separator: "\n")
+    }
+
+    /// The model next to the majority-class baseline.
+    private var comparison: TextTable {
+        var table = TextTable(headers: ["\(evaluatedSplit) set", "accuracy", "macro-F1"] + evaluation.topK.map { "top-\($0.k)" })
+        table.add([modelName] + numbers(evaluation))
+        table.add(["majority class (baseline)"] + numbers(baseline))
+        return table
     }
 
     private var splitName: String { evaluatedSplit == "test" ? "Test" : "Validation" }
@@ -43,15 +48,15 @@ extension ClassifyPipeline {
     /// The `compare` table: accuracy, size and speed of each model side by side, and what the difference means.
     public static func comparisonText(_ reports: [TrainReport]) -> String {
         guard let first = reports.first else { return "" }
-        let table = ResultTable.render(
-            header: ["model", "parameters", "\(first.evaluatedSplit) accuracy", "macro-F1", "train s", "s/epoch", "train img/s", "infer img/s", "run"],
-            rows: reports.map { report in
-                [report.modelName, grouped(report.parameters), String(format: "%.4f", report.evaluation.accuracy),
-                 String(format: "%.4f", report.evaluation.macroF1), String(format: "%.1f", report.trainingSeconds),
-                 String(format: "%.2f", report.secondsPerEpoch), String(format: "%.0f", report.trainingImagesPerSecond),
-                 String(format: "%.0f", report.inferenceImagesPerSecond), String(report.runID)]
-            })
-        var lines = [table]
+        var table = TextTable(headers: ["model", "parameters", "\(first.evaluatedSplit) accuracy", "macro-F1", "train s", "s/epoch",
+                                        "train img/s", "infer img/s", "run"])
+        for report in reports {
+            table.add([report.modelName, grouped(report.parameters), String(format: "%.4f", report.evaluation.accuracy),
+                       String(format: "%.4f", report.evaluation.macroF1), String(format: "%.1f", report.trainingSeconds),
+                       String(format: "%.2f", report.secondsPerEpoch), String(format: "%.0f", report.trainingImagesPerSecond),
+                       String(format: "%.0f", report.inferenceImagesPerSecond), String(report.runID)])
+        }
+        var lines = [table.rendered]
         if let shallow = reports.min(by: { $0.parameters < $1.parameters }), let deep = reports.max(by: { $0.parameters < $1.parameters }),
            shallow.runID != deep.runID {
             let gain = (deep.evaluation.accuracy - shallow.evaluation.accuracy) * 100
@@ -68,13 +73,14 @@ extension ClassifyPipeline {
 }
 
 extension PredictReport {
-    /// One line per file: path, predicted class, confidence, top-3.
+    /// One line per file: path, predicted class, confidence, top-3. Paths longer than 80 characters push their line right.
     public var lines: [String] {
-        let width = min(predictions.map(\.path.count).max() ?? 0, 80)
-        return predictions.map { prediction in
-            let path = prediction.path.padding(toLength: max(width, prediction.path.count), withPad: " ", startingAt: 0)
-            return "\(path)  \(prediction.predicted)  \(String(format: "%.1f%%", prediction.confidence * 100))  top-3: \(prediction.topKText)"
+        var table = TextTable([.left(maximumWidth: 80), .left(), .right(), .left()])
+        for prediction in predictions {
+            table.add([prediction.path, prediction.predicted, String(format: "%.1f%%", prediction.confidence * 100),
+                       "top-3: " + prediction.topKText])
         }
+        return table.rendered.components(separatedBy: "\n")
     }
 
     public var summary: String {
@@ -96,10 +102,17 @@ extension EvaluateReport {
         var lines = ["Model of run \(model.runID) (weights '\(model.weights)', \(model.geometry.description) input) on \(report.count) images"
                      + (skipped > 0 ? " (\(ImageFolder.filesCount(skipped)) skipped, not valid PNGs)" : "") + ":",
                      report.table, ""]
-        let confusions = report.topConfusions(3).map { "\($0.actual) → \($0.predicted) (\($0.count))" }
-        if !confusions.isEmpty { lines.append("Most frequent confusions: " + confusions.joined(separator: ", ")) }
+        if let confusions = report.confusionsLine { lines.append(confusions) }
         lines.append(String(format: "Inference: %.0f images/s", inferenceImagesPerSecond))
         return lines.joined(separator: "\n")
+    }
+}
+
+extension ClassificationReport {
+    /// `Most frequent confusions: Shirt → T-shirt_top (112), …` with the top three, or nil when nothing was confused.
+    var confusionsLine: String? {
+        let confusions = topConfusions(3).map { "\($0.actual) → \($0.predicted) (\($0.count))" }
+        return confusions.isEmpty ? nil : "Most frequent confusions: " + confusions.joined(separator: ", ")
     }
 }
 
@@ -112,18 +125,4 @@ func grouped(_ value: Int) -> String {
         result.append(character)
     }
     return result
-}
-
-/// A plain-text table: the first column left-aligned, the others right-aligned.
-enum ResultTable {
-    static func render(header: [String], rows: [[String]]) -> String {
-        let all = [header] + rows
-        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
-        return all.map { row in
-            row.enumerated().map { column, cell in
-                let pad = String(repeating: " ", count: widths[column] - cell.count)
-                return column == 0 ? cell + pad : pad + cell
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
-    }
 }

@@ -73,15 +73,8 @@ public struct Autoencoder {
     /// The embedding of each row of `data`.
     public func embed(_ data: Matrix) -> Matrix { Self.embed(data, with: encoder) }
 
-    /// The output of `encoder` (a trained one, or one loaded from a run) for each row of `data`, batch by batch.
+    /// The output of `encoder` (a trained one, or one loaded from a run) for each row of `data`, 4,096 rows at a time.
     public static func embed(_ data: Matrix, with encoder: Sequential) -> Matrix {
-        encoder.eval()
-        return Autograd.withoutGradient {
-            let batch = 4096
-            let parts = stride(from: 0, to: data.rows, by: batch).map { start in
-                encoder(data.selecting(rows: Array(start..<min(start + batch, data.rows))).tensor)
-            }
-            return Matrix(Tensor.concat(parts, axis: 0))
-        }
+        Matrix(encoder.predict(data.tensor, batchSize: 4096))
     }
 }

@@ -119,7 +119,7 @@ public enum ClusterPipeline {
                 let report = AutoencoderReport(
                     summary: Plexus.summary(model.model, inputShape: [features.names.count]), width: model.width,
                     epochs: history.epochs.count, bestEpoch: history.bestEpoch,
-                    secondsPerEpoch: history.epochs.reduce(0) { $0 + $1.seconds } / Double(max(history.epochs.count, 1)),
+                    secondsPerEpoch: history.secondsPerEpoch,
                     reconstructionError: reconstruction,
                     pcaReconstructionError: PCA.fit(standardized).reconstructionError(dimensions: model.width))
                 embedded = (report, space, results, bestIndex(steps), steps)

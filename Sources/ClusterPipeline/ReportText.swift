@@ -1,4 +1,5 @@
 import Foundation
+import Plexus
 
 /// The tables `cluster` prints, as text (kept here so the executable only prints).
 public enum ReportText {
@@ -7,13 +8,13 @@ public enum ReportText {
 
     /// One line per k tried, the chosen one marked with `*`.
     public static func search(_ variant: VariantReport) -> String {
-        var rows = [["k", "inertia", "silhouette", "davies_bouldin", "calinski_harabasz", "iterations"]]
+        var table = ruledTable(["k", "inertia", "silhouette", "davies_bouldin", "calinski_harabasz", "iterations"])
         for (index, step) in variant.steps.enumerated() {
-            rows.append(["\(step.k)\(index == variant.chosen ? " *" : "")", String(format: "%.1f", step.inertia),
-                         String(format: "%.4f", step.silhouette), String(format: "%.4f", step.daviesBouldin),
-                         String(format: "%.1f", step.calinskiHarabasz), String(step.iterations)])
+            table.add(["\(step.k)\(index == variant.chosen ? " *" : "")", String(format: "%.1f", step.inertia),
+                       String(format: "%.4f", step.silhouette), String(format: "%.4f", step.daviesBouldin),
+                       String(format: "%.1f", step.calinskiHarabasz), String(step.iterations)])
         }
-        return table(rows)
+        return table.rendered
     }
 
     /// Segment, name, size and share of users and revenue, and the median of the key features.
@@ -22,13 +23,13 @@ public enum ReportText {
         let hasRevenue = profiles.contains { $0.revenueShare != nil }
         var header = ["segment", "name", "users", "share"]
         if hasRevenue { header.append("revenue") }
-        var rows = [header + shown.map { "median \($0)" }]
+        var table = ruledTable(header + shown.map { "median \($0)" })
         for profile in profiles {
             var row = [String(profile.segment), profile.name, String(profile.users), percent(profile.userShare)]
             if hasRevenue { row.append(profile.revenueShare.map(percent) ?? "") }
-            rows.append(row + shown.map { ClusterPipeline.shortNumber(profile.medians[features.firstIndex(of: $0)!]) })
+            table.add(row + shown.map { ClusterPipeline.shortNumber(profile.medians[features.firstIndex(of: $0)!]) })
         }
-        return table(rows)
+        return table.rendered
     }
 
     /// The closing note: k, silhouettes of both variants, run time.
@@ -47,14 +48,10 @@ public enum ReportText {
 
     static func percent(_ value: Double) -> String { String(format: "%.1f%%", value * 100) }
 
-    /// Left-aligned text columns, two spaces apart, with a rule under the header.
-    static func table(_ rows: [[String]]) -> String {
-        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max()! }
-        let format = { (row: [String]) in
-            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .trimmingCharacters(in: .whitespaces)
-        }
-        let rule = widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")
-        return ([format(rows[0]), rule] + rows.dropFirst().map(format)).joined(separator: "\n")
+    /// Left-aligned columns, two spaces apart, with a rule under the header.
+    static func ruledTable(_ headers: [String]) -> TextTable {
+        var table = TextTable(headers.map { .left($0) })
+        table.addRule()
+        return table
     }
 }

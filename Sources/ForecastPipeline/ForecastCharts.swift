@@ -1,5 +1,6 @@
 import Foundation
 import Plexus
+import PlexusKit
 
 /// The run's plots: actual against forecast prices with the interval band (over the test part, then the days
 /// ahead), and the training and validation loss per epoch.
@@ -34,7 +35,7 @@ struct ForecastCharts {
         if testStart >= from { chart.marker(at: Double(testStart), color: "#777777", label: "test part") }
         let allDates = dates + aheadDates
         let span = allDates.count - from
-        let step = max(1, Int(SVGChart.niceStep(Double(span) / 7)))
+        let step = max(1, Int(SVGAxis.niceStep(Double(span) / 7)))
         chart.xTicks = stride(from: from, to: allDates.count, by: step).map { index in
             let text = allDates[index].description
             return (Double(index), span > 400 ? String(text.prefix(7)) : String(text.prefix(10)))
@@ -50,7 +51,7 @@ struct ForecastCharts {
                    color: "#d62728", width: 2, label: "validation")
         if history.epochs.count > 1 { chart.marker(at: Double(history.bestEpoch), color: "#2ca02c", label: "kept: epoch \(history.bestEpoch)") }
         let epochs = history.epochs.count
-        let step = max(1, Int(SVGChart.niceStep(Double(epochs) / 10)))
+        let step = max(1, Int(SVGAxis.niceStep(Double(epochs) / 10)))
         chart.xTicks = stride(from: 1, through: epochs, by: step).map { (Double($0), String($0)) }
         return chart.render()
     }

@@ -58,20 +58,9 @@ struct NetworkForecaster: Forecaster {
     func forecast(_ prices: [Double], origins: [Int], horizon: Int) -> [[Double]] {
         guard !origins.isEmpty else { return [] }
         let scaled = scaler.scaled(prices)
-        let outputs = predict(Windows.inputs(scaled, origins: origins, window: window))
+        let outputs = model.predict(Windows.inputs(scaled, origins: origins, window: window), batchSize: batchSize).scalars
         return origins.enumerated().map { row, t in
             scaler.prices(fromOutput: outputs[(row * horizon)..<((row + 1) * horizon)], originPrice: prices[t])
-        }
-    }
-
-    /// Model outputs in evaluation mode, batch by batch, without recording gradients.
-    private func predict(_ inputs: Tensor) -> [Float] {
-        model.eval()
-        return Autograd.withoutGradient {
-            let n = inputs.shape[0]
-            return stride(from: 0, to: n, by: batchSize).flatMap { start in
-                model(inputs.slice(axis: 0, start: start, end: min(start + batchSize, n))).scalars
-            }
         }
     }
 }

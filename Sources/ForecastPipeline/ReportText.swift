@@ -1,6 +1,8 @@
 import Foundation
+import Plexus
 
-/// The text tables `forecast` prints.
+/// The text tables `forecast` prints, in fixed-width columns (one space apart, at least 16 characters for a model
+/// and 10 for a number) so that the tables of several tickers line up.
 extension TickerReport {
     /// The models in table order: the network, then the baselines.
     var models: [String] { [model, "naive", "drift", "moving_average"] }
@@ -11,25 +13,22 @@ extension TickerReport {
             ("mae", "MAE", "%.2f"), ("rmse", "RMSE", "%.2f"), ("mape", "MAPE%", "%.3f"), ("smape", "sMAPE%", "%.3f"),
             ("mase", "MASE", "%.3f"), ("hit_rate", "hit rate", "%.3f"), ("coverage", "coverage", "%.3f"), ("interval_width", "width", "%.1f"),
         ]
-        var lines = [pad("model", 16) + columns.map { lpad($0.title, 10) }.joined()]
+        var table = TextTable([.left("model", minimumWidth: 16)] + columns.map { .right($0.title, minimumWidth: 9) }, separator: " ")
         for name in models {
-            lines.append(pad(name, 16) + columns.map { column in
-                lpad(metrics["\(name).\(column.name)"].map { String(format: column.format, $0) } ?? "-", 10)
-            }.joined())
+            table.add([name] + columns.map { column in metrics["\(name).\(column.name)"].map { String(format: column.format, $0) } ?? "-" })
         }
-        return lines.joined(separator: "\n")
+        return table.rendered
     }
 
     /// MASE per horizon step, one row per model.
     public var horizonTable: String {
         let horizon = ahead.filter { $0.model == model }.count
-        var lines = [pad("MASE by horizon", 16) + (1...horizon).map { lpad("h=\($0)", 9) }.joined()]
+        var table = TextTable([.left("MASE by horizon", minimumWidth: 16)] + (1...horizon).map { .right("h=\($0)", minimumWidth: 8) },
+                              separator: " ")
         for name in models {
-            lines.append(pad(name, 16) + (1...horizon).map { k in
-                lpad(metrics["\(name).mase.h\(k)"].map { String(format: "%.3f", $0) } ?? "-", 9)
-            }.joined())
+            table.add([name] + (1...horizon).map { k in metrics["\(name).mase.h\(k)"].map { String(format: "%.3f", $0) } ?? "-" })
         }
-        return lines.joined(separator: "\n")
+        return table.rendered
     }
 
     /// One line: did the network beat the random walk on the test origins (by MASE over all horizons)?
@@ -46,11 +45,6 @@ extension TickerReport {
         return "The \(model) did not beat the naive forecast on the test origins: \(comparison) (\(String(format: "%.1f", 100 * (network / naive - 1)))% higher\(significance))."
     }
 
-    /// Seconds per epoch of the first training.
-    public var secondsPerEpoch: Double {
-        history.epochs.map(\.seconds).reduce(0, +) / Double(max(1, history.epochs.count))
-    }
-
     public var aheadTable: String {
         forecastTable(ahead, dates: aheadDates, level: intervalLevel)
     }
@@ -65,22 +59,14 @@ func forecastTable(_ points: [ForecastPoint], dates: [PriceDate], level: Double)
     guard let network = points.first?.model else { return "" }
     let baselines = ["naive", "drift", "moving_average"]
     let percent = "\(Int((level * 100).rounded()))% interval"
-    var lines = [pad("date", 12) + lpad(network, 11) + lpad(percent, 24) + baselines.map { lpad($0, 16) }.joined()]
+    var table = TextTable([.left("date", minimumWidth: 12), .right(network, minimumWidth: 10), .right(percent, minimumWidth: 23)]
+                          + baselines.map { .right($0, minimumWidth: 15) }, separator: " ")
     for (step, date) in dates.enumerated() {
         guard let point = points.first(where: { $0.model == network && $0.horizon == step + 1 }) else { continue }
         let interval = String(format: "%.2f … %.2f", point.lower, point.upper)
-        lines.append(pad(date.description, 12) + lpad(String(format: "%.2f", point.predicted), 11) + lpad(interval, 24)
-                     + baselines.map { name in
-                         lpad(points.first { $0.model == name && $0.horizon == step + 1 }.map { String(format: "%.2f", $0.predicted) } ?? "-", 16)
-                     }.joined())
+        table.add([date.description, String(format: "%.2f", point.predicted), interval] + baselines.map { name in
+            points.first { $0.model == name && $0.horizon == step + 1 }.map { String(format: "%.2f", $0.predicted) } ?? "-"
+        })
     }
-    return lines.joined(separator: "\n")
-}
-
-private func pad(_ text: String, _ width: Int) -> String {
-    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
-}
-
-private func lpad(_ text: String, _ width: Int) -> String {
-    text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text
+    return table.rendered
 }

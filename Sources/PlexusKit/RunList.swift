@@ -1,4 +1,5 @@
 import Foundation
+import Plexus
 import PlexusStore
 
 /// The table `plexus runs` prints: one line a run, newest first.
@@ -19,8 +20,10 @@ public enum RunList {
                     run.startedAt.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon)),
                     duration(run.duration), metric]
         }
-        return TextTable.render(header: ["id", "pipeline", "dataset", "status", "started (UTC)", "duration", "key metric"], rows: rows,
-                                rightAligned: [0, 5])
+        var table = TextTable([.right("id"), .left("pipeline"), .left("dataset"), .left("status"), .left("started (UTC)"), .right("duration"),
+                               .left("key metric")])
+        for row in rows { table.add(row) }
+        return table.rendered
     }
 
     static func duration(_ seconds: TimeInterval) -> String {
@@ -32,19 +35,5 @@ public enum RunList {
     /// Long folder names keep their end, which names the data.
     static func shortened(_ text: String, to limit: Int = 32) -> String {
         text.count <= limit ? text : "…" + text.suffix(limit - 1)
-    }
-}
-
-/// Column-aligned text for the terminal.
-public enum TextTable {
-    public static func render(header: [String], rows: [[String]], rightAligned: Set<Int> = []) -> String {
-        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { column, cell in
-                let padding = String(repeating: " ", count: widths[column] - cell.count)
-                return rightAligned.contains(column) ? padding + cell : cell + padding
-            }.joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression)
-        }
-        return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }
 }

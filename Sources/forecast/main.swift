@@ -79,7 +79,7 @@ struct RunCommand: ParsableCommand {
             print("")
             let epochs = report.history.epochs.count
             print(String(format: "Run %lld recorded in %@: %d epochs (best %d), %.2f s per epoch, %.1f s in all%@.", report.runID, store.path, epochs,
-                         report.history.bestEpoch, report.secondsPerEpoch, report.seconds, report.trainings > 1 ? ", \(report.trainings) trainings" : ""))
+                         report.history.bestEpoch, report.history.secondsPerEpoch, report.seconds, report.trainings > 1 ? ", \(report.trainings) trainings" : ""))
             print("Artifacts: " + report.artifacts.joined(separator: ", "))
         }
         if let last = reports.last {

@@ -41,8 +41,7 @@ func batches(of count: Int, size batchSize: Int, _ make: (_ start: Int, _ end: I
 /// Images per second over `steps` forward passes of the batch `x` in eval mode without gradients, best of three
 /// after a warm-up, as the peers measure it.
 func inferenceImagesPerSecond(_ model: Module, _ x: Tensor, steps: Int) -> Double {
-    model.eval()
-    let seconds = Autograd.withoutGradient {
+    let seconds = model.evaluating {
         for _ in 0..<3 { _ = model(x) }
         return (0..<3).map { _ in timed { for _ in 0..<steps { _ = model(x) } } }.min()!
     }

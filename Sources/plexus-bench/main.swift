@@ -1,4 +1,5 @@
 import Foundation
+import Plexus
 
 /// `make bench`: each reference model is timed in its own process (so peak memory is its own), next to the
 /// same model in PyTorch CPU (bench/peers/NAME.py) when torch is installed, and in Keras (bench/peers/keras_NAME.py)
@@ -30,13 +31,10 @@ if let flag = arguments.firstIndex(of: "--model"), flag + 1 < arguments.count {
 }
 
 func cell(_ value: Double?, _ format: String = "%.2f") -> String { value.map { String(format: format, $0) } ?? "-" }
-func row(_ cells: [String]) -> String {
-    zip(cells, [46, 11, 11, 7, 15, 16, 11, 10]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined()
-}
 
 let selected = arguments.dropFirst().isEmpty ? models : models.filter { arguments.dropFirst().contains($0.name) }
 print("Plexus bench on \(ProcessInfo.processInfo.activeProcessorCount) cores; each model in its own process, best of its runs")
-var table = [row(["model", "plexus s", "pytorch s", "ratio", "plexus samp/s", "pytorch samp/s", "plexus MB", "torch MB"])]
+var table = TextTable(["model", "plexus s", "pytorch s", "ratio", "plexus samp/s", "pytorch samp/s", "plexus MB", "torch MB"].map { .left($0) })
 var csv = ["model,plexus_seconds,pytorch_seconds,ratio"]
 var peerVersion: String?
 var extraLines: [String] = []
@@ -49,8 +47,8 @@ for model in selected {
     if let version = theirs?["torch"] as? String { peerVersion = "PyTorch \(version) CPU, \(theirs?["threads"] ?? "?") threads" }
     let peerSeconds = theirs?["seconds"] as? Double
     let ratio = peerSeconds.map { ours["seconds"]! / $0 }
-    table.append(row([model.description, cell(ours["seconds"]), cell(peerSeconds), cell(ratio), cell(ours["samples_per_second"], "%.0f"),
-                      cell(theirs?["samples_per_second"] as? Double, "%.0f"), cell(ours["peak_mb"], "%.0f"), cell(theirs?["peak_mb"] as? Double, "%.0f")]))
+    table.add([model.description, cell(ours["seconds"]), cell(peerSeconds), cell(ratio), cell(ours["samples_per_second"], "%.0f"),
+               cell(theirs?["samples_per_second"] as? Double, "%.0f"), cell(ours["peak_mb"], "%.0f"), cell(theirs?["peak_mb"] as? Double, "%.0f")])
     csv.append([model.name, cell(ours["seconds"], "%.4f"), cell(peerSeconds, "%.4f"), cell(ratio, "%.3f")].joined(separator: ","))
     if let inference = ours["inference_images_per_second"] {
         extraLines.append("\(model.name) inference: plexus \(cell(inference, "%.0f")) images/s, pytorch \(cell(theirs?["inference_images_per_second"] as? Double, "%.0f")) images/s")
@@ -70,7 +68,7 @@ for model in selected {
     }
 }
 print(peerVersion.map { "Peer: \($0)" } ?? "Peer: PyTorch not installed (pip install torch==2.13.0+cpu), Plexus numbers only")
-print(table.joined(separator: "\n"))
+print(table.rendered)
 print(extraLines.joined(separator: "\n"))
 try? FileManager.default.createDirectory(atPath: "bench", withIntermediateDirectories: true)
 try csv.joined(separator: "\n").appending("\n").write(toFile: "bench/results.csv", atomically: true, encoding: .utf8)

@@ -4,25 +4,19 @@ import Foundation
 /// count, and the totals.
 public func summary(_ model: Module, inputShape: [Int]) -> String {
     let input = Tensor.zeros([1] + inputShape)
-    let rows: [(name: String, layer: Module, outputShape: [Int])] = Autograd.withoutGradient {
-        let wasTraining = model.isTraining
-        model.eval()
-        defer { model.train(wasTraining) }
+    let rows: [(name: String, layer: Module, outputShape: [Int])] = model.evaluating {
         if let sequential = model as? Sequential { return sequential.trace(input) }
         return [("model", model, model(input).shape)]
     }
     let shape = { (dims: [Int]) in "(" + (["None"] + dims.dropFirst().map(String.init)).joined(separator: ", ") + ")" }
-    let header = ["Layer (type)", "Output Shape", "Param #"]
-    let body = rows.map { [$0.name + " (" + $0.layer.summaryName + ")", shape($0.outputShape), String($0.layer.parameterCount)] }
-    let widths = (0..<3).map { column in ([header] + body).map { $0[column].count }.max()! + 2 }
-    let format = { (cells: [String]) in zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined() }
-    let rule = String(repeating: "=", count: widths.reduce(0, +))
+    var table = TextTable([.left(), .left(), .left()])
+    table.addRule("=")
+    table.add(["Layer (type)", "Output Shape", "Param #"])
+    table.addRule("=")
+    for row in rows { table.add([row.name + " (" + row.layer.summaryName + ")", shape(row.outputShape), String(row.layer.parameterCount)]) }
+    table.addRule("=")
     let trainable = model.parameterCount
     let buffers = model.stateDict().reduce(0) { $0 + $1.tensor.count } - trainable
-    return ([rule, format(header), rule] + body.map(format) + [
-        rule,
-        "Total params: \(trainable + buffers)",
-        "Trainable params: \(trainable)",
-        "Non-trainable params: \(buffers)",
-    ]).joined(separator: "\n")
+    return [table.rendered, "Total params: \(trainable + buffers)", "Trainable params: \(trainable)", "Non-trainable params: \(buffers)"]
+        .joined(separator: "\n")
 }

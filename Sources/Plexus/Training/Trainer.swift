@@ -70,6 +70,9 @@ public struct History: Codable, Sendable {
         self.bestEpoch = bestEpoch
         self.stoppedEarly = stoppedEarly
     }
+
+    /// Mean wall-clock seconds of an epoch (0 before the first).
+    public var secondsPerEpoch: Double { epochs.map(\.seconds).reduce(0, +) / Double(max(1, epochs.count)) }
 }
 
 public enum TrainingError: Error, CustomStringConvertible {
@@ -223,10 +226,7 @@ public final class Trainer {
 
     /// Loss and metric totals over a dataset in evaluation mode, without recording gradients.
     private func totals(over data: Dataset) -> LossTotals {
-        let wasTraining = model.isTraining
-        model.eval()
-        defer { model.train(wasTraining) }
-        return Autograd.withoutGradient {
+        model.evaluating {
             var totals = LossTotals(metrics: Array(repeating: 0, count: metrics.count))
             for start in stride(from: 0, to: data.count, by: config.batchSize) {
                 let batch = data.subset(Array(start..<min(start + config.batchSize, data.count)))
@@ -239,15 +239,8 @@ public final class Trainer {
         }
     }
 
-    /// Model outputs for `inputs` in evaluation mode, batch by batch.
+    /// Model outputs for `inputs` in evaluation mode, `config.batchSize` samples at a time (`Module.predict`).
     public func predict(_ inputs: Tensor) -> Tensor {
-        model.eval()
-        return Autograd.withoutGradient {
-            let n = inputs.shape[0]
-            let parts = stride(from: 0, to: n, by: config.batchSize).map { start in
-                model(inputs.slice(axis: 0, start: start, end: min(start + config.batchSize, n)))
-            }
-            return Tensor.concat(parts, axis: 0)
-        }
+        model.predict(inputs, batchSize: config.batchSize)
     }
 }
