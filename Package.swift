@@ -40,8 +40,11 @@ let package = Package(
         .target(name: "PlexusStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // File formats: CSV, PNG (libpng), safetensors, YAML pipeline files.
         .target(name: "PlexusFormats", dependencies: ["CPNG", "CZlib", "Yams"], swiftSettings: fastMath),
-        // Glue used by the executables: models from YAML specs, checkpoints, runs recorded in the store.
-        .target(name: "PlexusKit", dependencies: ["Plexus", "PlexusStore", "PlexusFormats"]),
+        // Glue used by the executables: models from YAML specs, built-in pipeline files, checkpoints, runs recorded in
+        // the store, one-line errors.
+        .target(name: "PlexusKit", dependencies: [
+            "Plexus", "PlexusStore", "PlexusFormats", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         .executableTarget(name: "plexus", dependencies: [
             "PlexusKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -58,15 +61,17 @@ let package = Package(
         .executableTarget(name: "anomaly", dependencies: ["AnomalyPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "cluster", dependencies: ["ClusterPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        // Runs the executables as a user does, for the pipelines' test targets (not a product).
+        .target(name: "CommandTesting", dependencies: ["PlexusKit"], path: "Tests/CommandTesting"),
         .testTarget(name: "PlexusTests", dependencies: ["Plexus"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PlexusStoreTests", dependencies: ["PlexusStore"]),
         .testTarget(name: "PlexusFormatsTests", dependencies: ["PlexusFormats"]),
-        .testTarget(name: "PlexusKitTests", dependencies: ["PlexusKit"]),
-        .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline"]),
-        .testTarget(name: "ClassifyPipelineTests", dependencies: ["ClassifyPipeline"]),
-        .testTarget(name: "AnomalyPipelineTests", dependencies: ["AnomalyPipeline"]),
+        .testTarget(name: "PlexusKitTests", dependencies: ["PlexusKit", "CommandTesting"]),
+        .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline", "CommandTesting"]),
+        .testTarget(name: "ClassifyPipelineTests", dependencies: ["ClassifyPipeline", "CommandTesting"]),
+        .testTarget(name: "AnomalyPipelineTests", dependencies: ["AnomalyPipeline", "CommandTesting"]),
         // Read through #filePath by the k-means tests, not bundled.
-        .testTarget(name: "ClusterPipelineTests", dependencies: ["ClusterPipeline"], exclude: ["Fixtures"]),
+        .testTarget(name: "ClusterPipelineTests", dependencies: ["ClusterPipeline", "CommandTesting"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -12,7 +12,8 @@ public struct TrainOptions {
     public var validationSplit: Double?
     public var imageSize: (width: Int, height: Int)?
     public var color: ColorMode?
-    public var pipelinePath = "Pipelines/classify.yml"
+    /// A pipeline file, or `builtin:NAME` (see `PipelineFiles`).
+    public var pipelinePath = PipelineFiles.builtin("classify.yml")
     public var epochs: Int?
     public var batchSize: Int?
     public var augment = false
@@ -89,14 +90,12 @@ public enum ClassifyPipeline {
         }
     }
 
-    /// Reads a pipeline file and builds its network once at the file's own input shape, so a mistake in the file is
-    /// reported before any image is read.
+    /// Reads a pipeline file, checks it against `ClassifierModels.requirements` and builds its network once at the
+    /// file's own input shape, so a mistake in the file is reported before any image is read.
     static func loadPipeline(_ path: String) throws -> PipelineSpec {
-        let pipeline = try PipelineSpec.load(path: path)
+        let pipeline = try PipelineFiles.load(path)
+        try ClassifierModels.requirements.check(pipeline)
         _ = try ModelBuilder.build(pipeline.model, file: pipeline.file, seed: 0)
-        if let loss = pipeline.training.loss, loss != .crossEntropy {
-            throw FormatError(path: pipeline.file, "training: classify trains with loss cross_entropy, the file asks for \(loss.rawValue)")
-        }
         return pipeline
     }
 
@@ -106,9 +105,9 @@ public enum ClassifyPipeline {
         return data
     }
 
-    /// `Pipelines/classify-mlp.yml` → `classify-mlp`.
+    /// `Pipelines/classify-mlp.yml` (or `builtin:classify-mlp.yml`) → `classify-mlp`.
     static func modelName(_ path: String) -> String {
-        URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        URL(fileURLWithPath: path.replacingOccurrences(of: PipelineFiles.builtin(""), with: "")).deletingPathExtension().lastPathComponent
     }
 
     private static func train(_ pipeline: PipelineSpec, name: String, data: LabelledData, store: Store, options: TrainOptions) throws -> TrainReport {
@@ -118,7 +117,7 @@ public enum ClassifyPipeline {
         spec.validationSplit = data.validationFraction
         let setup = TrainingSetup(spec, epochs: options.epochs, defaultEpochs: 15)
         let weights: [Float]? = options.classWeights ? balancedWeights(data.train.labels, classCount: data.classes.count) : nil
-        let yaml = try String(contentsOfFile: pipeline.file, encoding: .utf8)
+        let yaml = try PipelineFiles.text(pipeline.file)
         var config: [String: Any] = [
             "model": name, "pipeline_file": pipeline.file, "pipeline_yaml": yaml, "classes": data.classes,
             "image_width": data.geometry.width, "image_height": data.geometry.height, "channels": data.geometry.channels,

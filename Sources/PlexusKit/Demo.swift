@@ -7,6 +7,7 @@ import PlexusStore
 /// built-in two-moons problem, next to a logistic-regression baseline trained the same way, recorded as a run.
 public enum Demo {
     public struct Options {
+        /// A pipeline file, or `builtin:NAME` (see `PipelineFiles`).
         public var pipelinePath: String
         public var seed: UInt64
         public var epochs: Int?
@@ -15,7 +16,7 @@ public enum Demo {
         public var outputDirectory: String?
         public var progress: ProgressStyle
 
-        public init(pipelinePath: String = "Pipelines/demo.yml", seed: UInt64 = 42, epochs: Int? = nil, samples: Int = 2000,
+        public init(pipelinePath: String = PipelineFiles.builtin("demo.yml"), seed: UInt64 = 42, epochs: Int? = nil, samples: Int = 2000,
                     outputDirectory: String? = nil, progress: ProgressStyle = .automatic) {
             self.pipelinePath = pipelinePath
             self.seed = seed
@@ -35,20 +36,29 @@ public enum Demo {
         public let weightsPath: String
     }
 
+    /// What the demo's model must be: two coordinates in, two class logits out of a last `linear` layer, trained with
+    /// cross-entropy on the moon labels.
+    public static let requirements = PipelineRequirements(
+        pipeline: "the demo", input: ["2"], layers: [.dense, .normalization], lastLayer: ("linear", "the two class logits"),
+        losses: [.crossEntropy], targets: "its targets are class labels")
+
     /// Trains and evaluates; every number lands in `store`. Pipeline-file errors surface before any run row exists.
     public static func run(store: Store, options: Options) throws -> Report {
-        let pipeline = try PipelineSpec.load(path: options.pipelinePath)
+        let yaml = try PipelineFiles.text(options.pipelinePath)
+        let pipeline = try PipelineSpec.parse(yaml: yaml, file: options.pipelinePath)
+        try requirements.check(pipeline)
         let setup = TrainingSetup(pipeline.training, epochs: options.epochs, defaultEpochs: 40)
         let (model, outputShape) = try ModelBuilder.build(pipeline.model, file: pipeline.file, seed: options.seed)
-        guard pipeline.model.input == [2], outputShape == [2] else {
-            throw FormatError(path: pipeline.file, "the demo's model must map input [2] to 2 class logits, this one maps \(pipeline.model.input) to \(outputShape)")
+        guard outputShape == [2] else {
+            throw FormatError(path: pipeline.file, line: pipeline.model.layers.last?.line,
+                              "the demo's model must map input [2] to 2 class logits, this one maps [2] to \(outputShape)")
         }
 
         let data = SyntheticData.twoMoons(count: options.samples, noise: 0.25, seed: options.seed)
         let datasetID = try store.registerDataset(name: "two-moons", kind: "synthetic",
                                                   source: "SyntheticData.twoMoons(count: \(options.samples), noise: 0.25, seed: \(options.seed))",
                                                   sha256: fingerprint(data), items: data.count)
-        let config = configJSON(["pipeline_file": options.pipelinePath, "model": pipeline.model.layers.map(\.type),
+        let config = configJSON(["pipeline_file": options.pipelinePath, "pipeline_yaml": yaml, "model": pipeline.model.layers.map(\.type),
                                  "training": setup.summary, "samples": options.samples, "baseline": "logistic regression"])
 
         return try store.withRun(pipeline: "demo", datasetID: datasetID, config: config, seed: options.seed) { runID in

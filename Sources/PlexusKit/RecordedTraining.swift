@@ -18,8 +18,19 @@ extension Trainer {
     }
 }
 
-/// A run's configuration as the JSON text stored in `runs.config`.
+/// A run's configuration as the JSON text stored in `runs.config`. JSON has no infinity or NaN, so such numbers
+/// (a setting or a threshold that came out so) are written as the strings "inf", "-inf" and "nan" instead of
+/// failing the encoder; any other value that is not JSON is a programming error.
 public func configJSON(_ values: [String: Any]) -> String {
-    let data = try! JSONSerialization.data(withJSONObject: values, options: [.sortedKeys, .withoutEscapingSlashes])
+    let data = try! JSONSerialization.data(withJSONObject: finiteJSON(values), options: [.sortedKeys, .withoutEscapingSlashes])
     return String(decoding: data, as: UTF8.self)
+}
+
+private func finiteJSON(_ value: Any) -> Any {
+    switch value {
+    case let number as Double where !number.isFinite: return "\(number)"
+    case let map as [String: Any]: return map.mapValues(finiteJSON)
+    case let list as [Any]: return list.map(finiteJSON)
+    default: return value
+    }
 }

@@ -1,3 +1,4 @@
+import CommandTesting
 import Foundation
 import PlexusStore
 import XCTest
@@ -5,8 +6,7 @@ import XCTest
 /// Ctrl-C during training: the real `plexus` binary must exit 130 and leave its run marked `interrupted`.
 final class InterruptTests: XCTestCase {
     func testSigintMarksTheRunInterrupted() throws {
-        // The test bundle and the executables are built into the same products directory.
-        let binary = Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("plexus").path
+        let binary = Commands.path("plexus")
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             return XCTFail("plexus is not built beside the tests (\(binary)); run `swift build --build-tests`")
         }
@@ -14,8 +14,7 @@ final class InterruptTests: XCTestCase {
         let database = directory + "/plexus.db"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["demo", "--db", database, "--epochs", "100000", "--out", directory + "/out",
-                             "--pipeline", FileManager.default.currentDirectoryPath + "/Pipelines/demo.yml"]
+        process.arguments = ["demo", "--db", database, "--epochs", "100000", "--out", directory + "/out"]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
 
