@@ -5,8 +5,11 @@ DEB_PACKAGES := libdnnl-dev libpng-dev libsqlite3-dev sqlite3 zlib1g-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
+# `make install` copies these into $(PREFIX)/bin.
+COMMANDS := plexus forecast classify cluster anomaly
+PREFIX ?= /usr/local
 
-.PHONY: demo test bench deps build fixtures clean
+.PHONY: demo test bench deps build builtin-pipelines install uninstall fixtures clean
 
 ## Install the missing Debian packages (oneDNN, libpng, SQLite).
 deps:
@@ -17,9 +20,23 @@ deps:
 		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
-## Release build of every executable.
-build: deps
+## Release build of every executable, with the current Pipelines/*.yml compiled in.
+build: deps builtin-pipelines
 	$(SWIFT) build -c release
+
+## Regenerate Sources/PlexusKit/BuiltinPipelines.swift from Pipelines/*.yml (commit it with them; a test checks).
+builtin-pipelines:
+	sh tools/builtin-pipelines.sh
+
+## Install the release executables into $(PREFIX)/bin (PREFIX=/usr/local by default). They carry their pipeline
+## files, so they run from any folder; they load the Swift runtime from the toolchain that built them.
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(addprefix $(RELEASE_BIN)/,$(COMMANDS)) $(DESTDIR)$(PREFIX)/bin/
+
+## Remove what `make install` installed.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(COMMANDS))
 
 ## Build in release mode and run the demo on built-in data; results go to ./plexus.db (or $$PLEXUS_DB).
 demo: build

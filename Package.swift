@@ -40,8 +40,11 @@ let package = Package(
         .target(name: "PlexusStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // File formats: CSV, PNG (libpng), safetensors, YAML pipeline files.
         .target(name: "PlexusFormats", dependencies: ["CPNG", "CZlib", "Yams"], swiftSettings: fastMath),
-        // Glue used by the executables: models from YAML specs, checkpoints, runs recorded in the store.
-        .target(name: "PlexusKit", dependencies: ["Plexus", "PlexusStore", "PlexusFormats"]),
+        // Glue used by the executables: models from YAML specs, built-in pipeline files, checkpoints, runs recorded in
+        // the store, one-line errors.
+        .target(name: "PlexusKit", dependencies: [
+            "Plexus", "PlexusStore", "PlexusFormats", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         .executableTarget(name: "plexus", dependencies: [
             "PlexusKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -58,15 +61,17 @@ let package = Package(
         .executableTarget(name: "anomaly", dependencies: ["AnomalyPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "cluster", dependencies: ["ClusterPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        // Runs the executables as a user does, for the pipelines' test targets (not a product).
+        .target(name: "CommandTesting", dependencies: ["PlexusKit", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/CommandTesting"),
         .testTarget(name: "PlexusTests", dependencies: ["Plexus"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PlexusStoreTests", dependencies: ["PlexusStore", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Fixtures"]),
         .testTarget(name: "PlexusFormatsTests", dependencies: ["PlexusFormats"]),
-        .testTarget(name: "PlexusKitTests", dependencies: ["PlexusKit", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "ClassifyPipelineTests", dependencies: ["ClassifyPipeline", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "AnomalyPipelineTests", dependencies: ["AnomalyPipeline", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "PlexusKitTests", dependencies: ["PlexusKit", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ClassifyPipelineTests", dependencies: ["ClassifyPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "AnomalyPipelineTests", dependencies: ["AnomalyPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         // Read through #filePath by the k-means tests, not bundled.
-        .testTarget(name: "ClusterPipelineTests", dependencies: ["ClusterPipeline", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Fixtures"]),
+        .testTarget(name: "ClusterPipelineTests", dependencies: ["ClusterPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

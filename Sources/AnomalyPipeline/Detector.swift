@@ -100,14 +100,19 @@ struct Detector {
 
 /// A model file's autoencoder at the run's image size: input [1, S, S], and an output of the same shape.
 enum AutoencoderSpec {
+    /// What the autoencoder must be: gray scans in, trained with a reconstruction loss. Its output shape depends on
+    /// the image size, so `build` checks it.
+    static let requirements = PipelineRequirements(
+        pipeline: "anomaly", input: ["1", "height", "width"], layers: [.dense, .image, .normalization], lastLayer: nil,
+        losses: [.mse, .l1, .huber], targets: "it reconstructs the scan")
+
     static func build(_ pipeline: PipelineSpec, imageSize: Int, seed: UInt64) throws -> BuiltModel {
-        guard pipeline.model.input.count == 3, pipeline.model.input[0] == 1 else {
-            throw FormatError(path: pipeline.file, "model: 'input' must be [1, height, width] (gray scans), found \(pipeline.model.input)")
-        }
+        try requirements.check(pipeline)
         let input = [1, imageSize, imageSize]
         let built = try ModelBuilder.build(pipeline, input: input, seed: seed)
         guard built.outputShape == input else {
-            throw FormatError(path: pipeline.file, "an autoencoder must reconstruct its input: at --image-size \(imageSize) the model maps \(input) to \(built.outputShape)")
+            throw FormatError(path: pipeline.file, line: pipeline.model.layers.last?.line,
+                              "an autoencoder must reconstruct its input: at --image-size \(imageSize) the model maps \(input) to \(built.outputShape)")
         }
         return built
     }

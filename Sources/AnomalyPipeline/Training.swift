@@ -12,7 +12,8 @@ public enum AnomalyTraining {
         /// at random (seeded).
         public var validationDirectory: String?
         public var validationSplit = 0.2
-        public var pipelinePath = "Pipelines/anomaly.yml"
+        /// A pipeline file, or `builtin:NAME` (see `PipelineFiles`).
+        public var pipelinePath = PipelineFiles.builtin("anomaly.yml")
         public var epochs: Int?
         public var thresholdQuantile = 0.99
         public var settings = ScoringSettings()
@@ -50,7 +51,7 @@ public enum AnomalyTraining {
     public static func run(store: Store, options: Options) throws -> Report {
         let started = Date()
         try check(options)
-        let pipeline = try PipelineSpec.load(path: options.pipelinePath)
+        let pipeline = try PipelineFiles.load(options.pipelinePath)
         let size = options.settings.imageSize
         let built = try AutoencoderSpec.build(pipeline, imageSize: size, seed: options.seed)
         let model = built.model
@@ -79,7 +80,7 @@ public enum AnomalyTraining {
                                                        rows: rows)
         var config = TrainConfig(
             normalDir: options.normalDirectory, validation: validation, pipelineFile: options.pipelinePath,
-            pipelineYAML: try String(contentsOfFile: options.pipelinePath, encoding: .utf8), training: setup.summary,
+            pipelineYAML: try PipelineFiles.text(options.pipelinePath), training: setup.summary,
             scoring: options.settings, thresholdQuantile: options.thresholdQuantile, denoising: options.corruption,
             images: .init(train: train.count, val: heldOut.count))
 
@@ -130,7 +131,10 @@ public enum AnomalyTraining {
     }
 
     static func check(_ options: Options) throws {
-        guard options.settings.imageSize >= 8 else { throw AnomalyError("--image-size must be at least 8, found \(options.settings.imageSize)") }
+        // The upper bound catches a typo before it asks for terabytes of scans.
+        guard options.settings.imageSize >= 8 && options.settings.imageSize <= 4096 else {
+            throw AnomalyError("--image-size must be between 8 and 4096, found \(options.settings.imageSize)")
+        }
         guard options.thresholdQuantile > 0 && options.thresholdQuantile <= 1 else {
             throw AnomalyError("--threshold-quantile must be in (0, 1], found \(options.thresholdQuantile)")
         }
@@ -144,12 +148,14 @@ public enum AnomalyTraining {
             throw AnomalyError("--mask-level must be in [0, 1), found \(options.settings.maskLevel)")
         }
         guard options.settings.maskErosion >= 0 else { throw AnomalyError("--mask-erosion must be 0 or more, found \(options.settings.maskErosion)") }
-        guard options.settings.smoothing >= 0 else { throw AnomalyError("--smoothing must be 0 or more, found \(options.settings.smoothing)") }
+        guard options.settings.smoothing >= 0 && options.settings.smoothing.isFinite else {
+            throw AnomalyError("--smoothing must be a finite number of 0 or more, found \(options.settings.smoothing)")
+        }
         guard options.settings.topFraction > 0 && options.settings.topFraction <= 1 else {
             throw AnomalyError("--top-fraction must be in (0, 1], found \(options.settings.topFraction)")
         }
-        guard options.corruption.standardDeviation >= 0 else {
-            throw AnomalyError("--noise-std must be 0 or more, found \(options.corruption.standardDeviation)")
+        guard options.corruption.standardDeviation >= 0 && options.corruption.standardDeviation.isFinite else {
+            throw AnomalyError("--noise-std must be a finite number of 0 or more, found \(options.corruption.standardDeviation)")
         }
         guard options.corruption.grid >= 1 && options.corruption.grid <= options.settings.imageSize else {
             throw AnomalyError("--noise-grid must be between 1 and the image size \(options.settings.imageSize), found \(options.corruption.grid)")

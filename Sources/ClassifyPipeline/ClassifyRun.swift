@@ -12,7 +12,8 @@ public struct TrainOptions {
     public var validationSplit: Double?
     public var imageSize: (width: Int, height: Int)?
     public var color: ColorMode?
-    public var pipelinePath = "Pipelines/classify.yml"
+    /// A pipeline file, or `builtin:NAME` (see `PipelineFiles`).
+    public var pipelinePath = PipelineFiles.builtin("classify.yml")
     public var epochs: Int?
     public var batchSize: Int?
     public var augment = false
@@ -91,14 +92,12 @@ public enum ClassifyPipeline {
         }
     }
 
-    /// Reads a pipeline file and builds its network once at the file's own input shape, so a mistake in the file is
-    /// reported before any image is read.
+    /// Reads a pipeline file, checks it against `ClassifierModels.requirements` and builds its network once at the
+    /// file's own input shape, so a mistake in the file is reported before any image is read.
     static func loadPipeline(_ path: String) throws -> PipelineSpec {
-        let pipeline = try PipelineSpec.load(path: path)
+        let pipeline = try PipelineFiles.load(path)
+        try ClassifierModels.requirements.check(pipeline)
         _ = try ModelBuilder.build(pipeline.model, file: pipeline.file, seed: 0)
-        if let loss = pipeline.training.loss, loss != .crossEntropy {
-            throw FormatError(path: pipeline.file, "training: classify trains with loss cross_entropy, the file asks for \(loss.rawValue)")
-        }
         return pipeline
     }
 
@@ -108,9 +107,9 @@ public enum ClassifyPipeline {
         return data
     }
 
-    /// `Pipelines/classify-mlp.yml` → `classify-mlp`.
+    /// `Pipelines/classify-mlp.yml` (or `builtin:classify-mlp.yml`) → `classify-mlp`.
     static func modelName(_ path: String) -> String {
-        URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        URL(fileURLWithPath: path.replacingOccurrences(of: PipelineFiles.builtin(""), with: "")).deletingPathExtension().lastPathComponent
     }
 
     private static func train(_ pipeline: PipelineSpec, name: String, data: LabelledData, store: Store, options: TrainOptions) throws -> TrainReport {
@@ -122,8 +121,9 @@ public enum ClassifyPipeline {
         let setup = TrainingSetup(spec, epochs: options.epochs, defaultEpochs: 15)
         let weights: [Float]? = options.classWeights ? balancedWeights(data.train.labels, classCount: data.classes.count) : nil
         let config = TrainConfig(
-            model: name, pipelineFile: pipeline.file, pipelineYAML: try String(contentsOfFile: pipeline.file, encoding: .utf8),
-            input: ClassifyPreprocessing(classes: data.classes, geometry: data.geometry), trainDir: options.directory, testDir: options.testDirectory, maxPerClass: options.maxPerClass,
+            model: name, pipelineFile: pipeline.file, pipelineYAML: try PipelineFiles.text(pipeline.file),
+            input: ClassifyPreprocessing(classes: data.classes, geometry: data.geometry), trainDir: options.directory,
+            testDir: options.testDirectory, maxPerClass: options.maxPerClass,
             training: setup.summary, augment: options.augment, strict: options.strict, classWeights: weights?.map(Double.init),
             images: .init(train: data.train.count, val: data.validation?.count ?? 0, test: data.test?.count ?? 0,
                           excludedAsInTest: data.split.leftOutAsInTest.count, skipped: data.skipped))

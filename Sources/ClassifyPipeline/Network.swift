@@ -4,17 +4,24 @@ import PlexusFormats
 import PlexusKit
 import PlexusStore
 
-/// The networks `--model` names, each a pipeline file in `Pipelines/`.
+/// The networks `--model` names, each a built-in pipeline file.
 public enum ClassifierModels {
     public static let names = ["cnn", "mlp", "resnet", "keras-convnet"]
 
-    /// `cnn` → `Pipelines/classify.yml`, `mlp` → `Pipelines/classify-mlp.yml`, …
+    /// `cnn` → `builtin:classify.yml`, `mlp` → `builtin:classify-mlp.yml`, …
     public static func pipelinePath(_ name: String) throws -> String {
         guard names.contains(name) else {
             throw ClassifyError("unknown model '\(name)' (expected one of: \(names.joined(separator: ", ")), or --pipeline FILE)")
         }
-        return name == "cnn" ? "Pipelines/classify.yml" : "Pipelines/classify-\(name).yml"
+        return PipelineFiles.builtin(name == "cnn" ? "classify.yml" : "classify-\(name).yml")
     }
+
+    /// What a classifier must be: images [channels, height, width] in, one logit per class out of a last `linear`
+    /// layer, trained with cross-entropy on the class labels.
+    public static let requirements = PipelineRequirements(
+        pipeline: "classify", input: ["channels", "height", "width"], layers: [.dense, .image, .normalization],
+        lastLayer: ("linear", "classify sets its units to the number of classes"), losses: [.crossEntropy],
+        targets: "its targets are class labels")
 }
 
 /// A pipeline file's network fitted to a data set: the file's `input` is replaced by the images' [C, H, W] and,
@@ -25,8 +32,9 @@ enum ClassifierNetwork {
         let endsLinear = pipeline.model.layers.last?.type == "linear"
         let built = try ModelBuilder.build(pipeline, input: geometry.shape, outputUnits: endsLinear ? classCount : nil, seed: seed)
         guard built.outputShape == [classCount] else {
-            throw FormatError(path: pipeline.file, "the model must end in one logit per class, shape [\(classCount)], but it ends in \(built.outputShape); "
-                              + "make its last layer 'linear'")
+            throw FormatError(path: pipeline.file, line: pipeline.model.layers.last?.line,
+                              "the model must end in one logit per class, shape [\(classCount)], but it ends in \(built.outputShape); "
+                              + "flatten or pool the images before the last 'linear' layer")
         }
         return built
     }

@@ -4,7 +4,7 @@ import PlexusFormats
 import PlexusKit
 import PlexusStore
 
-/// The deep variant's embedding: the autoencoder of a pipeline file (`Pipelines/cluster.yml`), trained with the
+/// The deep variant's embedding: the autoencoder of a pipeline file (built in: `Pipelines/cluster.yml`), trained with the
 /// engine's `Trainer` to reconstruct the standardised features (inputs = targets, MSE).
 ///
 /// Conventions, so the file needs no extra keys:
@@ -33,14 +33,17 @@ public struct Autoencoder {
         return (try ModelCard(pipeline: "cluster", built: built, preprocessing: preprocessing),
                 try ModelCard(pipeline: "cluster", built: encoderBuilt, preprocessing: preprocessing))
     }
+    /// What the autoencoder must be: per-user feature vectors in, their reconstruction out of a last `linear` layer,
+    /// trained with a reconstruction loss.
+    public static let requirements = PipelineRequirements(
+        pipeline: "cluster", input: ["features"], layers: [.dense, .normalization],
+        lastLayer: ("linear", "the reconstruction of the features: cluster sets its units to their number"),
+        losses: [.mse, .l1, .huber], targets: "it reconstructs the features")
 
     /// Builds the autoencoder of `pipeline` for `features` inputs; weights drawn from `seed`.
     public static func build(_ pipeline: PipelineSpec, features: Int, seed: UInt64) throws -> Autoencoder {
-        let layers = pipeline.model.layers
-        guard let last = layers.last, last.type == "linear" else {
-            throw FormatError(path: pipeline.file, line: layers.last?.line,
-                              "the autoencoder must end with a 'linear' layer, the reconstruction of the features")
-        }
+        try requirements.check(pipeline)
+        let layers = pipeline.model.layers, last = layers[layers.count - 1]
         var bottleneck: (index: Int, units: Int)?
         for (index, layer) in layers.dropLast().enumerated() where layer.type == "linear" {
             let units = try layer.int("units")

@@ -47,7 +47,8 @@ public enum ClusterPipeline {
         public var columns = ColumnOptions()
         public var clusters = ClusterCount.auto
         public var embedding = Embedding.autoencoder
-        public var pipelinePath = "Pipelines/cluster.yml"
+        /// The autoencoder's pipeline file, or `builtin:NAME` (see `PipelineFiles`).
+        public var pipelinePath = PipelineFiles.builtin("cluster.yml")
         /// Reference date for recency (default: the last event).
         public var asOf: String?
         public var seed: UInt64 = 42
@@ -76,14 +77,14 @@ public enum ClusterPipeline {
         let summary = InputSummary(path: input.path, columns: input.columns, events: eventCount(input), users: features.userIDs.count,
                                    asOf: features.asOf, eventsAfterAsOf: features.eventsAfterAsOf)
         let ks = try candidateKs(options.clusters, users: features.userIDs.count)
-        let scaler = Scaler.fit(features)
+        let scaler = try Scaler.fit(features, source: input.path)
         let standardized = scaler.transform(features.values)
         clock.lap("reading and features")
 
         // The autoencoder is built before the run starts, so that a bad pipeline file leaves no run behind.
         var autoencoder: (model: Autoencoder, pipeline: PipelineSpec, yaml: String)?
         if options.embedding == .autoencoder {
-            let yaml = try readText(options.pipelinePath)
+            let yaml = try PipelineFiles.text(options.pipelinePath)
             let pipeline = try PipelineSpec.parse(yaml: yaml, file: options.pipelinePath)
             autoencoder = (try Autoencoder.build(pipeline, features: features.names.count, seed: options.seed), pipeline, yaml)
         }
@@ -332,15 +333,5 @@ public enum ClusterPipeline {
             if let name { result[role] = name }
         }
         return result
-    }
-
-    static func readText(_ path: String) throws -> String {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw FormatError(path: path, "file not found (the autoencoder's pipeline file; use --pipeline PATH, or --embed none)")
-        }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw FormatError(path: path, "cannot read the file as UTF-8 text")
-        }
-        return text
     }
 }

@@ -217,9 +217,9 @@ public enum UserInput: Sendable {
     /// A number that must not be negative (an amount); nil when missing.
     static func nonNegative(_ table: CSVTable, row: Int, column: Int) throws -> Double? {
         guard let value = try table.double(row: row, column: column) else { return nil }
-        guard value >= 0, value.isFinite else {
+        guard value >= 0 else {
             throw FormatError(path: table.path, line: table.lineNumbers[row],
-                              "column '\(table.header[column])': negative or infinite amount \(table.rows[row][column]) (refunds and corrections are not supported: net them out first)")
+                              "column '\(table.header[column])': negative amount \(table.rows[row][column]) (refunds and corrections are not supported: net them out first)")
         }
         return value
     }

@@ -189,7 +189,9 @@ public struct Scaler: Codable, Equatable, Sendable {
 
     public static let skewThreshold = 1.0
 
-    public static func fit(_ features: UserFeatures) -> Scaler {
+    /// Fails when a feature's values are too large to standardise (a mean or spread that is not a finite number),
+    /// naming the feature and `source`, the input file.
+    public static func fit(_ features: UserFeatures, source: String) throws -> Scaler {
         let data = features.values
         let priors = features.schema?.priors ?? [:]
         var logged: [Bool] = []
@@ -204,6 +206,9 @@ public struct Scaler: Codable, Equatable, Sendable {
         let scales = zip(features.names, transformed.columnVariances).map { name, variance -> Double in
             let spread = priors[name].map { ($0 * (1 - $0)).squareRoot() } ?? variance.squareRoot()
             return spread > 1e-6 ? spread : 1
+        }
+        if let column = means.indices.first(where: { !means[$0].isFinite || !scales[$0].isFinite }) {
+            throw FormatError(path: source, "feature '\(features.names[column])': values too large to standardise")
         }
         return Scaler(names: features.names, logged: logged, means: means, scales: scales, schema: features.schema)
     }

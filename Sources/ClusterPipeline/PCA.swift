@@ -30,11 +30,12 @@ public struct PCA: Sendable {
         return PCA(mean: mean, components: components, variances: order.map { max(values[$0], 0) })
     }
 
-    /// Coordinates of each row of `data` along the first `dimensions` components.
+    /// Coordinates of each row of `data` along the first `dimensions` components; 0 along those beyond the data's
+    /// own (the second axis of the picture of a one-feature table).
     public func project(_ data: Matrix, dimensions: Int) -> Matrix {
         var result = Matrix(rows: data.rows, columns: dimensions)
         for r in 0..<data.rows {
-            for k in 0..<dimensions {
+            for k in 0..<min(dimensions, components.rows) {
                 var sum = 0.0
                 for c in 0..<data.columns { sum += (data[r, c] - mean[c]) * components[k, c] }
                 result[r, k] = sum

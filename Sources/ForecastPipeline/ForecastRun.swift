@@ -21,6 +21,7 @@ public struct ForecastOptions {
     /// Days forecast at each origin.
     public var horizon = 5
     public var target: ForecastTarget = .returns
+    /// A pipeline file, or `builtin:NAME` (see `PipelineFiles`).
     public var pipelinePath = ForecastOptions.pipelinePath(model: "lstm")
     /// Overrides the pipeline file's `epochs`.
     public var epochs: Int?
@@ -42,11 +43,12 @@ public struct ForecastOptions {
         self.pricesPath = pricesPath
     }
 
-    /// The models `--model` offers and their pipeline files.
+    /// The models `--model` offers, each a built-in pipeline file.
     public static let models = ["lstm", "gru", "mlp", "linear"]
 
+    /// `lstm` → `builtin:forecast.yml`, `gru` → `builtin:forecast-gru.yml`, …
     public static func pipelinePath(model: String) -> String {
-        model == "lstm" ? "Pipelines/forecast.yml" : "Pipelines/forecast-\(model).yml"
+        PipelineFiles.builtin(model == "lstm" ? "forecast.yml" : "forecast-\(model).yml")
     }
 
     func validate() throws {
@@ -112,7 +114,7 @@ public enum ForecastPipeline {
         let network = try NetworkDefinition(path: options.pipelinePath)
         let setup = TrainingSetup(network.pipeline.training, epochs: options.epochs, defaultEpochs: 30)
         guard setup.validationSplit > 0 else {
-            throw FormatError(path: network.file, "training: validation_split must be above 0: forecast stops early and calibrates its intervals on the validation slice")
+            throw FormatError(path: network.file, line: network.pipeline.lines["training.validation_split"], "training: validation_split must be above 0: forecast stops early and calibrates its intervals on the validation slice")
         }
         _ = try network.build(window: options.window, horizon: options.horizon, seed: options.seed)
 

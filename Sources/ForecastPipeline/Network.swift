@@ -17,30 +17,27 @@ public struct NetworkDefinition {
 
     public static let baselineNames: Set<String> = ["naive", "drift", "moving_average"]
 
+    /// What a forecast network must be: a sequence of one value per day in, the last `linear` layer one output per
+    /// horizon step, trained on real values.
+    public static let requirements = PipelineRequirements(
+        pipeline: "forecast", input: ["steps", "1"], layers: [.dense, .recurrent, .normalization],
+        lastLayer: ("linear", "forecast sets its units to --horizon"), losses: [.mse, .l1, .huber],
+        targets: "its targets are the coming days' values")
+
+    /// The pipeline file at `path`, or the built-in one it names (`builtin:forecast.yml`).
     public init(path: String) throws {
-        let bytes: Data
-        do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw FormatError(path: path, FileManager.default.fileExists(atPath: path) ? "cannot read file" : "file not found")
-        }
-        try self.init(yaml: String(decoding: bytes, as: UTF8.self), file: path)
+        try self.init(yaml: PipelineFiles.text(path), file: path)
     }
 
     public init(yaml: String, file: String) throws {
         let pipeline = try PipelineSpec.parse(yaml: yaml, file: file)
+        try Self.requirements.check(pipeline)
         let name = pipeline.name ?? "network"
         guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
-            throw FormatError(path: file, "name '\(name)' must be letters, digits, '_' or '-' (it names the model in the metrics)")
+            throw FormatError(path: file, line: pipeline.lines["name"], "name '\(name)' must be letters, digits, '_' or '-' (it names the model in the metrics)")
         }
         guard !NetworkDefinition.baselineNames.contains(name) else {
-            throw FormatError(path: file, "name '\(name)' is taken by a baseline; choose another")
-        }
-        guard pipeline.model.input.count == 2, pipeline.model.input[1] == 1 else {
-            throw FormatError(path: file, "model: 'input' must be [steps, 1] (one value per day), found \(pipeline.model.input)")
-        }
-        guard let last = pipeline.model.layers.last, last.type == "linear" else {
-            let layer = pipeline.model.layers.last!
-            throw FormatError(path: file, line: layer.line,
-                              "layer '\(layer.type)': the last layer must be 'linear' (forecast sets its units to --horizon)")
+            throw FormatError(path: file, line: pipeline.lines["name"], "name '\(name)' is taken by a baseline; choose another")
         }
         self.pipeline = pipeline
         self.yaml = yaml
@@ -53,7 +50,8 @@ public struct NetworkDefinition {
     public func build(window: Int, horizon: Int, seed: UInt64) throws -> BuiltModel {
         var built = try ModelBuilder.build(pipeline, input: [window, 1], outputUnits: horizon, seed: seed)
         guard built.outputShape == [horizon] else {
-            throw FormatError(path: file, "the model maps [\(window), 1] to \(built.outputShape), expected [\(horizon)] (one value per horizon step); a recurrent layer before the last 'linear' needs return_sequences: false")
+            throw FormatError(path: file, line: pipeline.model.layers.last?.line,
+                              "the model maps [\(window), 1] to \(built.outputShape), expected [\(horizon)] (one value per horizon step); a recurrent layer before the last 'linear' needs return_sequences: false")
         }
         built.name = name
         return built

@@ -200,11 +200,7 @@ private struct Reader {
     func value(row: Int, column: Int) throws -> Double? {
         let text = table.rows[row][column].trimmingCharacters(in: .whitespaces)
         if PriceFile.extraMissingMarkers.contains(text) { return nil }
-        guard let value = try table.double(row: row, column: column) else { return nil }
-        guard value.isFinite else {
-            throw FormatError(path: path, line: table.lineNumbers[row], "column '\(table.header[column])': expected a finite number, found \"\(text)\"")
-        }
-        return value
+        return try table.double(row: row, column: column)
     }
 
     func series(ticker: String, rows: [Int], priceIndex: Int, priceField: PriceField, fields: [PriceField: Int]) throws -> PriceSeries {

@@ -32,14 +32,16 @@ public struct CSVTable {
     }
 
     /// The number in `rows[row][column]`, or nil for a missing value ("", "null", "NaN", "NA").
-    /// Any other text that is not a number is an error naming the line and the column.
+    /// Any other text that is not a finite number ("inf" and "1e999" are not) is an error naming the line and the column.
     public func double(row: Int, column: Int) throws -> Double? {
         let field = rows[row][column]
         let text = field.trimmingCharacters(in: .whitespaces)
         if Self.missingMarkers.contains(text.lowercased()) { return nil }
         guard let value = Double(text) else {
-            throw FormatError(path: path, line: lineNumbers[row],
-                              "column '\(header[column])': expected a number, found \"\(field)\"")
+            throw FormatError(path: path, line: lineNumbers[row], "column '\(header[column])': expected a number, found \"\(field)\"")
+        }
+        guard value.isFinite else {
+            throw FormatError(path: path, line: lineNumbers[row], "column '\(header[column])': expected a finite number, found \"\(field)\"")
         }
         return value
     }

@@ -19,20 +19,28 @@ public struct PipelineSpec: Equatable {
     /// Training settings; every field is nil when the file has no `training:` section.
     public let training: TrainingSpec
     public let file: String
+    /// The line of each section and of each key in it, as "model", "model.input", "training.loss", so that a check
+    /// made after parsing (a pipeline that cannot use this loss) can point at the line to change.
+    public let lines: [String: Int]
 
-    public init(name: String?, model: ModelSpec, training: TrainingSpec = TrainingSpec(), file: String) {
+    public init(name: String?, model: ModelSpec, training: TrainingSpec = TrainingSpec(), file: String, lines: [String: Int] = [:]) {
         self.name = name
         self.model = model
         self.training = training
         self.file = file
+        self.lines = lines
     }
 
     public static func load(path: String) throws -> PipelineSpec {
-        let bytes = try FileBytes.read(path)
-        guard let yaml = String(validating: bytes, as: UTF8.self) else {
+        try parse(yaml: text(path: path), file: path)
+    }
+
+    /// The text of the pipeline file at `path`, which must be UTF-8.
+    public static func text(path: String) throws -> String {
+        guard let yaml = String(validating: try FileBytes.read(path), as: UTF8.self) else {
             throw FormatError(path: path, "not UTF-8 text")
         }
-        return try parse(yaml: yaml, file: path)
+        return yaml
     }
 
     /// Parses YAML text; `file` labels error messages.
@@ -51,7 +59,19 @@ public struct PipelineSpec: Equatable {
             name: try top.optional("name") { try $0.string($1) },
             model: try top.required("model", default: nil) { try ModelSpec(value: $0, what: $1) },
             training: try top.optional("training") { try TrainingSpec(value: $0, what: $1) } ?? TrainingSpec(),
-            file: file)
+            file: file, lines: keyLines(top.entries))
+    }
+
+    /// "model" → 2, "model.input" → 3, … for the top-level entries and the keys of those that are maps.
+    private static func keyLines(_ entries: [String: SpecValue]) -> [String: Int] {
+        var lines: [String: Int] = [:]
+        for (section, value) in entries {
+            lines[section] = value.line
+            if case .map(let keys) = value.content {
+                for (key, entry) in keys { lines[section + "." + key] = entry.line }
+            }
+        }
+        return lines
     }
 
     /// Yams' parse errors as one-line `FormatError`s at the line and column libyaml reports.

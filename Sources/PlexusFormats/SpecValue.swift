@@ -78,11 +78,12 @@ public struct SpecValue: Equatable {
         return value
     }
 
-    /// A number; integers are accepted too.
+    /// A number; integers are accepted too. YAML's `.inf` and `.nan` are not: no setting means them, and they would
+    /// pass a range check such as "greater than 0" only to poison the training.
     public func double(_ what: String) throws -> Double {
         switch content {
         case .int(let value): return Double(value)
-        case .double(let value): return value
+        case .double(let value) where value.isFinite: return value
         default: throw mismatch(what, expected: "a number")
         }
     }

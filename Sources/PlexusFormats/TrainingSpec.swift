@@ -71,6 +71,9 @@ public struct TrainingSpec: Equatable {
                 }
             }
         }
+        if nesterov == true, (momentum ?? 0) == 0, let value = map.entries["nesterov"] {
+            throw FormatError(path: value.file, line: value.line, "training: key 'nesterov' needs a momentum above 0 (as PyTorch's SGD)")
+        }
     }
 
     /// `schedule: cosine` or `schedule: {type: cosine, min_lr: 0.0001}`; defaults follow PyTorch's

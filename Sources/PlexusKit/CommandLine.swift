@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Plexus
 import PlexusFormats
@@ -11,21 +12,31 @@ extension FormatError: UserFacingError {}
 extension StoreError: UserFacingError {}
 extension TrainingError: UserFacingError {}
 
-/// Runs an executable's command: a `UserFacingError` prints as `name: message` on stderr and exits 1; any other
-/// error (ArgumentParser's usage errors, `--help`) goes to `otherwise`, ArgumentParser's own `exit(withError:)`.
+/// Runs an executable's command and exits. Whatever stops it prints as one line on stderr, `name: message`, with
+/// exit status 1: a `UserFacingError` as it is, ArgumentParser's usage errors (an unknown option, a value that is
+/// not a number, a failed `validate()`) as their message without the usage screen, so a script or a test can rely
+/// on one line, and any other error as its description. `--help` prints the help on stdout and exits 0, as ArgumentParser does.
 ///
 /// ```swift
-/// runCommand("anomaly", { var command = try AnomalyCommand.parseAsRoot(); try command.run() },
-///            otherwise: { AnomalyCommand.exit(withError: $0) })
+/// runCommand(AnomalyCommand.self)
 /// ```
-public func runCommand(_ name: String, _ run: () throws -> Void, otherwise: (Error) -> Never) -> Never {
+public func runCommand<Command: ParsableCommand>(_: Command.Type) -> Never {
+    let name = Command.configuration.commandName ?? "\(Command.self)"
     do {
-        try run()
+        var command = try Command.parseAsRoot()
+        try command.run()
         exit(0)
     } catch let error as UserFacingError {
-        FileHandle.standardError.write(Data("\(name): \(error.description)\n".utf8))
-        exit(1)
+        fail(name, error.description)
     } catch {
-        otherwise(error)
+        let message = Command.message(for: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+        let code = Command.exitCode(for: error)
+        guard code != .success, !message.isEmpty else { Command.exit(withError: error) }
+        fail(name, code == .validationFailure ? message + " (see \(name) --help)" : message)
     }
+}
+
+private func fail(_ name: String, _ message: String) -> Never {
+    FileHandle.standardError.write(Data("\(name): \(message)\n".utf8))
+    exit(1)
 }

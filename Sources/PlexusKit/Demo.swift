@@ -7,6 +7,7 @@ import PlexusStore
 /// built-in two-moons problem, next to a logistic-regression baseline trained the same way, recorded as a run.
 public enum Demo {
     public struct Options {
+        /// A pipeline file, or `builtin:NAME` (see `PipelineFiles`).
         public var pipelinePath: String
         public var seed: UInt64
         public var epochs: Int?
@@ -17,7 +18,7 @@ public enum Demo {
         /// An interrupted demo run to continue from its checkpoint.
         public var resume: Int64?
 
-        public init(pipelinePath: String = "Pipelines/demo.yml", seed: UInt64 = 42, epochs: Int? = nil, samples: Int = 2000,
+        public init(pipelinePath: String = PipelineFiles.builtin("demo.yml"), seed: UInt64 = 42, epochs: Int? = nil, samples: Int = 2000,
                     outputDirectory: String? = nil, progress: ProgressStyle = .automatic, resume: Int64? = nil) {
             self.resume = resume
             self.pipelinePath = pipelinePath
@@ -38,9 +39,16 @@ public enum Demo {
         public let weightsPath: String
     }
 
+    /// What the demo's model must be: two coordinates in, two class logits out of a last `linear` layer, trained with
+    /// cross-entropy on the moon labels.
+    public static let requirements = PipelineRequirements(
+        pipeline: "the demo", input: ["2"], layers: [.dense, .normalization], lastLayer: ("linear", "the two class logits"),
+        losses: [.crossEntropy], targets: "its targets are class labels")
+
     /// What a demo run records as its configuration.
     struct Config: Codable {
         var pipelineFile: String
+        var pipelineYAML: String
         var model: [String]
         var training: TrainingSummary
         var samples: Int
@@ -48,7 +56,7 @@ public enum Demo {
 
         enum CodingKeys: String, CodingKey {
             case model, training, samples, baseline
-            case pipelineFile = "pipeline_file"
+            case pipelineFile = "pipeline_file", pipelineYAML = "pipeline_yaml"
         }
     }
 
@@ -60,11 +68,14 @@ public enum Demo {
 
     /// Trains and evaluates; every number lands in `store`. Pipeline-file errors surface before any run row exists.
     public static func run(store: Store, options: Options) throws -> Report {
-        let pipeline = try PipelineSpec.load(path: options.pipelinePath)
+        let yaml = try PipelineFiles.text(options.pipelinePath)
+        let pipeline = try PipelineSpec.parse(yaml: yaml, file: options.pipelinePath)
+        try requirements.check(pipeline)
         let setup = TrainingSetup(pipeline.training, epochs: options.epochs, defaultEpochs: 40)
         let built = try ModelBuilder.build(pipeline, seed: options.seed)
-        guard pipeline.model.input == [2], built.outputShape == [2] else {
-            throw FormatError(path: pipeline.file, "the demo's model must map input [2] to 2 class logits, this one maps \(pipeline.model.input) to \(built.outputShape)")
+        guard built.outputShape == [2] else {
+            throw FormatError(path: pipeline.file, line: pipeline.model.layers.last?.line,
+                              "the demo's model must map input [2] to 2 class logits, this one maps [2] to \(built.outputShape)")
         }
         let model = built.model
 
@@ -72,8 +83,8 @@ public enum Demo {
         let datasetID = try store.registerDataset(name: "two-moons", kind: "synthetic",
                                                   source: "SyntheticData.twoMoons(count: \(options.samples), noise: 0.25, seed: \(options.seed))",
                                                   sha256: fingerprint(data), items: data.count)
-        let config = Config(pipelineFile: options.pipelinePath, model: pipeline.model.layers.map(\.type), training: setup.summary,
-                            samples: options.samples, baseline: "logistic regression")
+        let config = Config(pipelineFile: options.pipelinePath, pipelineYAML: yaml, model: pipeline.model.layers.map(\.type),
+                            training: setup.summary, samples: options.samples, baseline: "logistic regression")
 
         return try store.record(pipeline: "demo", datasetID: datasetID, config: config, seed: options.seed,
                                 outputDirectory: options.outputDirectory, resume: options.resume) { run in

@@ -32,13 +32,13 @@ public struct ModelCard: Codable {
         architecture = built.architecture
         outputShape = built.outputShape
         parameters = built.model.parameterCount
-        self.preprocessing = try JSONDecoder().decode(SpecValue.self, from: ModelCard.encoder.encode(preprocessing))
+        self.preprocessing = try ModelCard.decoder.decode(SpecValue.self, from: ModelCard.encoder.encode(preprocessing))
     }
 
     /// The preprocessing record as the pipeline's own type.
     public func preprocessing<Record: Decodable>(as type: Record.Type, source: String) throws -> Record {
         do {
-            return try JSONDecoder().decode(type, from: ModelCard.encoder.encode(preprocessing))
+            return try ModelCard.decoder.decode(type, from: ModelCard.encoder.encode(preprocessing))
         } catch {
             throw FormatError(path: source, "model card: the preprocessing does not fit a \(pipeline) model (\(error))")
         }
@@ -49,16 +49,25 @@ public struct ModelCard: Codable {
 
     public static func decode(_ json: String, source: String) throws -> ModelCard {
         do {
-            return try JSONDecoder().decode(ModelCard.self, from: Data(json.utf8))
+            return try ModelCard.decoder.decode(ModelCard.self, from: Data(json.utf8))
         } catch {
             throw FormatError(path: source, "model card is not readable (\(error))")
         }
     }
 
+    /// JSON has no infinity or NaN, so such numbers (a setting or a threshold that came out so) are written as the
+    /// strings "inf", "-inf" and "nan", and `decoder` reads them back.
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
     }()
 }
 

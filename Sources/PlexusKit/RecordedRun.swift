@@ -131,7 +131,7 @@ public enum RunConfig {
     /// Decodes a stored config as the pipeline's config type; a mismatch names the run.
     public static func decode<Config: Decodable>(_ type: Config.Type, from run: RunRecord, store: Store) throws -> Config {
         do {
-            return try JSONDecoder().decode(type, from: Data(run.config.utf8))
+            return try ModelCard.decoder.decode(type, from: Data(run.config.utf8))
         } catch {
             throw StoreError(path: store.path, "run \(run.id)'s config is not a \(run.pipeline) configuration (\(error))")
         }

@@ -25,7 +25,8 @@ struct TrainCommand: ParsableCommand {
 
     @Argument(help: "Folder of normal PNG scans (or a folder with a normal/ subfolder).") var normalDir: String
     @Option(help: "Side of the square the scans are resized to.") var imageSize = defaults.settings.imageSize
-    @Option(help: "Pipeline file with the autoencoder and its training settings.") var pipeline = defaults.pipelinePath
+    @Option(help: "Pipeline file with the autoencoder and its training settings; builtin:NAME names a built-in one.")
+    var pipeline = defaults.pipelinePath
     @Option(help: "Share of the normal scans held out (at random) to set the thresholds, when there is no --val-dir.") var valSplit = defaults.validationSplit
     @Option(help: "Folder of held-out normal scans that set the thresholds (instead of --val-split).") var valDir: String?
     @Option(help: "A scan is flagged above this quantile of the held-out normal scans' scores.") var thresholdQuantile = defaults.thresholdQuantile
@@ -139,4 +140,4 @@ struct PrepareCommand: ParsableCommand {
 }
 
 /// Errors a user can act on print as one line on stderr with a non-zero exit, not as a stack of Swift types.
-runCommand("anomaly", { var command = try AnomalyCommand.parseAsRoot(); try command.run() }, otherwise: { AnomalyCommand.exit(withError: $0) })
+runCommand(AnomalyCommand.self)

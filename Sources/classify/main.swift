@@ -40,7 +40,10 @@ struct DataOptions: ParsableArguments {
             options.validationSplit = valSplit
         }
         if let imageSize {
-            guard let size = ImageGeometry.parseSize(imageSize) else { throw ClassifyUsage("--image-size must be WxH such as 28x28, found '\(imageSize)'") }
+            // The upper bound catches a typo before it asks for terabytes of images.
+            guard let size = ImageGeometry.parseSize(imageSize), size.width <= 4096 && size.height <= 4096 else {
+                throw ClassifyUsage("--image-size must be WxH such as 28x28, at most 4096x4096, found '\(imageSize)'")
+            }
             options.imageSize = size
         }
         if let color {
@@ -69,8 +72,8 @@ struct TrainCommand: ParsableCommand {
         commandName: "train", abstract: "Train a classifier on DIR, evaluate it next to the majority-class baseline, record the run.")
 
     @OptionGroup var data: DataOptions
-    @Option(help: "Network: \(ClassifierModels.names.joined(separator: ", ")) (picks Pipelines/classify[-MODEL].yml).") var model = "cnn"
-    @Option(help: "Pipeline file (overrides --model).") var pipeline: String?
+    @Option(help: "Network: \(ClassifierModels.names.joined(separator: ", ")) (the built-in copy of Pipelines/classify[-MODEL].yml).") var model = "cnn"
+    @Option(help: "Pipeline file (overrides --model); builtin:NAME names a built-in one.") var pipeline: String?
     @Option(help: "Continue this interrupted run from its last checkpoint (give the same folders and options as when it started).")
     var resume: Int64?
 
@@ -170,4 +173,4 @@ func log(_ line: String) {
 }
 
 /// Errors a user can act on print as one line on stderr with a non-zero exit, not as a stack of Swift types.
-runCommand("classify", { var command = try ClassifyCommand.parseAsRoot(); try command.run() }, otherwise: { ClassifyCommand.exit(withError: $0) })
+runCommand(ClassifyCommand.self)

@@ -45,7 +45,8 @@ struct RunCommand: ParsableCommand {
     }) var k = ClusterCount.auto
     @Option(help: "Space to cluster in: 'autoencoder' (the bottleneck of the pipeline file's model) or 'none' (the standardised features).")
     var embed = "autoencoder"
-    @Option(help: "Pipeline file with the autoencoder and its training settings.") var pipeline = "Pipelines/cluster.yml"
+    @Option(help: "Pipeline file with the autoencoder and its training settings; builtin:NAME names a built-in one.")
+    var pipeline = ClusterPipeline.RunOptions(input: "").pipelinePath
     @Option(help: "Autoencoder epochs (overrides the pipeline file).") var epochs: Int?
     @Option(help: "Continue this interrupted run from its last checkpoint (give the same input and options as when it started).")
     var resume: Int64?
@@ -127,4 +128,4 @@ struct AssignCommand: ParsableCommand {
 }
 
 /// Errors a user can act on print as one line on stderr with a non-zero exit, not as a stack of Swift types.
-runCommand("cluster", { var command = try ClusterCommand.parseAsRoot(); try command.run() }, otherwise: { ClusterCommand.exit(withError: $0) })
+runCommand(ClusterCommand.self)

@@ -29,8 +29,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Only this ticker of a file with several.") var ticker: String?
     @Option(help: "Days of history the network sees.") var window = 60
     @Option(help: "Days to forecast at each origin.") var horizon = 5
-    @Option(help: "Network: \(ForecastOptions.models.joined(separator: ", ")) (picks Pipelines/forecast[-MODEL].yml).") var model = "lstm"
-    @Option(help: "Pipeline file (overrides --model).") var pipeline: String?
+    @Option(help: "Network: \(ForecastOptions.models.joined(separator: ", ")) (the built-in copy of Pipelines/forecast[-MODEL].yml).") var model = "lstm"
+    @Option(help: "Pipeline file (overrides --model); builtin:NAME names a built-in one.") var pipeline: String?
     @Option(help: "What the network predicts: returns (daily log returns) or price (scaled prices).") var target = "returns"
     @Option(help: "Epochs (overrides the pipeline file).") var epochs: Int?
     @Option(help: "Share of the series, at its end, used for the walk-forward test.") var testFraction = 0.2
@@ -107,4 +107,4 @@ struct PredictCommand: ParsableCommand {
 }
 
 /// Errors a user can act on print as one line on stderr with a non-zero exit, not as a stack of Swift types.
-runCommand("forecast", { var command = try ForecastCommand.parseAsRoot(); try command.run() }, otherwise: { ForecastCommand.exit(withError: $0) })
+runCommand(ForecastCommand.self)

@@ -19,12 +19,17 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Train the demo MLP on the built-in two-moons problem next to a logistic-regression baseline; record the run.")
 
-    @Option(help: "Pipeline file with the model and training settings.") var pipeline = "Pipelines/demo.yml"
+    @Option(help: "Pipeline file with the model and training settings; builtin:NAME names a built-in one.")
+    var pipeline = Demo.Options().pipelinePath
     @Option(help: "SQLite database (default: $PLEXUS_DB, else ./plexus.db).") var db: String?
     @Option(help: "Random seed: the same seed gives the same numbers.") var seed: UInt64 = 42
     @Option(help: "Epochs (overrides the pipeline file).") var epochs: Int?
     @Option(help: "Directory for artifacts (default: runs/<run id>/).") var out: String?
     @Option(help: "Continue this interrupted run from its last checkpoint (give the same options as when it started).") var resume: Int64?
+
+    func validate() throws {
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, found \(epochs)") }
+    }
 
     func run() throws {
         let store = try Store(path: Store.resolvePath(explicit: db))
@@ -63,14 +68,15 @@ struct RunsCommand: ParsableCommand {
 struct SummaryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "summary", abstract: "Print the model of a pipeline file, layer by layer.")
 
-    @Argument(help: "Pipeline file (YAML).") var pipeline: String
+    @Argument(help: "Pipeline file (YAML), or builtin:NAME for a built-in one (\(PipelineFiles.builtinNames.joined(separator: ", "))).")
+    var pipeline: String
 
     func run() throws {
-        let spec = try PipelineSpec.load(path: pipeline)
+        let spec = try PipelineFiles.load(pipeline)
         let (model, _) = try ModelBuilder.build(spec.model, file: spec.file, seed: 0)
         print(summary(model, inputShape: spec.model.input))
     }
 }
 
 /// Errors a user can act on print as one line on stderr with a non-zero exit, not as a stack of Swift types.
-runCommand("plexus", { var command = try PlexusCommand.parseAsRoot(); try command.run() }, otherwise: { PlexusCommand.exit(withError: $0) })
+runCommand(PlexusCommand.self)

@@ -218,7 +218,7 @@ final class EndToEndTests: XCTestCase {
         options.pipelinePath = directory + "/not-an-autoencoder.yml"
         try pipeline.write(toFile: options.pipelinePath, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try AnomalyTraining.run(store: store, options: options)) { error in
-            XCTAssertEqual("\(error)", "\(options.pipelinePath): an autoencoder must reconstruct its input: at --image-size 32 the model maps [1, 32, 32] to [2048]")
+            XCTAssertEqual("\(error)", "\(options.pipelinePath):11: an autoencoder must reconstruct its input: at --image-size 32 the model maps [1, 32, 32] to [2048]")
         }
         options.pipelinePath = try SyntheticScans.writePipeline(to: directory)
         var badQuantile = options

@@ -184,14 +184,14 @@ final class EndToEndTests: XCTestCase {
         wrongLoss.pipelinePath = root + "/mse.yml"
         try TinyImages.pipeline.replacingOccurrences(of: "optimizer: adam", with: "loss: mse").write(toFile: wrongLoss.pipelinePath, atomically: true, encoding: .utf8)
         XCTAssertErrorDescription(try ClassifyPipeline.train(store: store, options: wrongLoss),
-                                  "\(root)/mse.yml: training: classify trains with loss cross_entropy, the file asks for mse")
+                                  "\(root)/mse.yml:14: training: key 'loss': classify trains with cross_entropy (its targets are class labels), found mse")
 
         var noHead = options
         noHead.pipelinePath = root + "/conv-head.yml"
         try TinyImages.pipeline.replacingOccurrences(of: "    - flatten\n    - linear: {units: 2}\n", with: "    - global_avg_pool\n")
             .write(toFile: noHead.pipelinePath, atomically: true, encoding: .utf8)
         XCTAssertErrorDescription(try ClassifyPipeline.train(store: store, options: noHead),
-                                  "\(root)/conv-head.yml: the model must end in one logit per class, shape [3], but it ends in [8]; make its last layer 'linear'")
+                                  "\(root)/conv-head.yml:9: layer 'global_avg_pool': the last layer must be 'linear' (classify sets its units to the number of classes)")
         XCTAssertEqual(try store.query { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM runs") }, 0)
     }
 }

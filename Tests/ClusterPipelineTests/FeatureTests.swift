@@ -53,7 +53,7 @@ final class FeatureTests: XCTestCase {
         XCTAssertEqual(features.revenue, [40, 0, 5.5])
 
         // Shares are centred but measured in units of one event's spread, √(p(1−p)), and never log-transformed.
-        let scaler = Scaler.fit(features)
+        let scaler = try Scaler.fit(features, source: "features.csv")
         let weekend = features.names.firstIndex(of: "weekend_share")!, purchase = features.names.firstIndex(of: "event_purchase_share")!
         XCTAssertEqual(scaler.scales[weekend], (0.2 * 0.8).squareRoot(), accuracy: 1e-12)
         XCTAssertEqual(scaler.scales[purchase], (0.6 * 0.4).squareRoot(), accuracy: 1e-12)
@@ -70,11 +70,11 @@ final class FeatureTests: XCTestCase {
         assertClose(features.values[0, 1], 2)
     }
 
-    func testSkewedFeaturesAreLogTransformedThenStandardised() {
+    func testSkewedFeaturesAreLogTransformedThenStandardised() throws {
         let values = Matrix([[1, 5], [2, 5], [3, 5], [100, 5]].map { $0.map(Double.init) })
         let features = UserFeatures(userIDs: ["a", "b", "c", "d"], names: ["visits", "constant"], values: values, revenue: nil,
                                     schema: nil, asOf: nil, eventsAfterAsOf: 0)
-        let scaler = Scaler.fit(features)
+        let scaler = try Scaler.fit(features, source: "features.csv")
         XCTAssertEqual(scaler.logged, [true, false])
         let standardized = scaler.transform(values)
         let logs = [1.0, 2, 3, 100].map { Foundation.log1p($0) }

@@ -304,27 +304,26 @@ final class PipelineTests: XCTestCase {
                 XCTAssertEqual("\(error)", expected, line: line)
             }
         }
-        assertError("model:\n  input: [10]\n  layers:\n    - linear: {units: 3}\n", "f.yml: model: 'input' must be [steps, 1] (one value per day), found [10]")
+        assertError("model:\n  input: [10]\n  layers:\n    - linear: {units: 3}\n", "f.yml:2: model: key 'input': forecast needs [steps, 1], found [10]")
         assertError("model:\n  input: [10, 1]\n  layers:\n    - lstm: {units: 3}\n",
                     "f.yml:4: layer 'lstm': the last layer must be 'linear' (forecast sets its units to --horizon)")
-        assertError("name: naive\nmodel:\n  input: [10, 1]\n  layers:\n    - linear: {units: 3}\n", "f.yml: name 'naive' is taken by a baseline; choose another")
+        assertError("name: naive\nmodel:\n  input: [10, 1]\n  layers:\n    - linear: {units: 3}\n", "f.yml:1: name 'naive' is taken by a baseline; choose another")
         let sequences = try NetworkDefinition(yaml: "model:\n  input: [10, 1]\n  layers:\n    - lstm: {units: 4, return_sequences: true}\n    - linear: {units: 1}\n", file: "f.yml")
         XCTAssertEqual(sequences.name, "network")
         XCTAssertThrowsError(try sequences.build(window: 10, horizon: 3, seed: 0)) { error in
-            XCTAssertTrue("\(error)".hasPrefix("f.yml: the model maps [10, 1] to [10, 3], expected [3]"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("f.yml:5: the model maps [10, 1] to [10, 3], expected [3]"), "\(error)")
         }
     }
 
-    /// The shipped pipeline files build for any window and horizon; the default one is an LSTM(64) then Dense(horizon).
-    func testShippedPipelineFilesBuild() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    /// The built-in pipeline files build for any window and horizon; the default one is an LSTM(64) then Dense(horizon).
+    func testBuiltinPipelineFilesBuild() throws {
         for model in ForecastOptions.models {
-            let definition = try NetworkDefinition(path: root + "/" + ForecastOptions.pipelinePath(model: model))
+            let definition = try NetworkDefinition(path: ForecastOptions.pipelinePath(model: model))
             XCTAssertEqual(definition.name, model)
             let network = try definition.build(window: 20, horizon: 7, seed: 1).model
             XCTAssertEqual(Autograd.withoutGradient { network(Tensor.zeros([2, 20, 1])) }.shape, [2, 7])
         }
-        let lstm = try NetworkDefinition(path: root + "/Pipelines/forecast.yml").build(window: 60, horizon: 5, seed: 1).model
+        let lstm = try NetworkDefinition(path: ForecastOptions.pipelinePath(model: "lstm")).build(window: 60, horizon: 5, seed: 1).model
         XCTAssertTrue(lstm.layers[0] is LSTM)
         XCTAssertEqual(lstm.stateDict().map(\.tensor.shape), [[256, 1], [256, 64], [256], [256], [5, 64], [5]])
     }

@@ -1,4 +1,5 @@
 import GRDB
+import CommandTesting
 import Foundation
 import PlexusStore
 import XCTest
@@ -6,32 +7,10 @@ import XCTest
 /// Runs that end badly, with the real `plexus` binary: Ctrl-C must exit 130 and leave the run `interrupted`;
 /// `kill -9` leaves it `running` until the next command notices, and `--resume` then finishes it.
 final class InterruptTests: XCTestCase {
-    /// The test bundle and the executables are built into the same products directory.
-    private func plexusBinary() throws -> String {
-        let binary = Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("plexus").path
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw XCTSkip("plexus is not built beside the tests (\(binary)); run `swift build --build-tests`")
-        }
-        return binary
-    }
-
-    /// Runs `plexus` to the end; returns its exit status and standard output.
-    private func plexus(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try plexusBinary())
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
     /// Starts `plexus` and returns once `database` has at least `epochs` epochs recorded.
     private func startTraining(_ arguments: [String], database: String, epochs wanted: Int) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try plexusBinary())
+        process.executableURL = URL(fileURLWithPath: Commands.path("plexus"))
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -47,9 +26,9 @@ final class InterruptTests: XCTestCase {
 
     func testKillNineLeavesARunThatTheNextCommandMarksInterruptedAndResumeFinishesBitForBit() throws {
         let directory = temporaryDirectory()
-        let demo = ["demo", "--epochs", "40", "--seed", "7", "--pipeline", FileManager.default.currentDirectoryPath + "/Pipelines/demo.yml"]
+        let demo = ["demo", "--epochs", "40", "--seed", "7"]
         let whole = directory + "/whole.db", killed = directory + "/killed.db"
-        XCTAssertEqual(try plexus(demo + ["--db", whole, "--out", directory + "/whole"]).status, 0)
+        XCTAssertEqual(try Commands.run("plexus", demo + ["--db", whole, "--out", directory + "/whole"], in: directory).status, 0)
 
         let process = try startTraining(demo + ["--db", killed, "--out", directory + "/killed"], database: killed, epochs: 3)
         kill(process.processIdentifier, SIGKILL)
@@ -58,10 +37,10 @@ final class InterruptTests: XCTestCase {
         let raw = try DatabaseQueue(path: killed).read { try String.fetchOne($0, sql: "select status from runs where id = 1") }
         XCTAssertEqual(raw, "running", "nothing can mark a run that was killed outright")
 
-        let listing = try plexus(["runs", "--db", killed])
+        let listing = try Commands.run("plexus", ["runs", "--db", killed], in: directory)
         XCTAssertEqual(listing.status, 0)
-        XCTAssertTrue(listing.output.contains("Run 1 (demo) was still marked running: now interrupted"), listing.output)
-        XCTAssertTrue(listing.output.contains("interrupted"), listing.output)
+        XCTAssertTrue(listing.stdout.contains("Run 1 (demo) was still marked running: now interrupted"), listing.stdout)
+        XCTAssertTrue(listing.stdout.contains("interrupted"), listing.stdout)
         let run = try XCTUnwrap(try Store(path: killed).run(id: 1))
         XCTAssertEqual(run.status, .interrupted)
         XCTAssertTrue(run.error?.contains("process \(process.processIdentifier)") == true, run.error ?? "")
@@ -71,7 +50,7 @@ final class InterruptTests: XCTestCase {
         }
         let beforeResume = try timings(killed)
 
-        XCTAssertEqual(try plexus(demo + ["--db", killed, "--out", directory + "/killed", "--resume", "1"]).status, 0)
+        XCTAssertEqual(try Commands.run("plexus", demo + ["--db", killed, "--out", directory + "/killed", "--resume", "1"], in: directory).status, 0)
         XCTAssertEqual(Array(try timings(killed).prefix(beforeResume.count)), beforeResume,
                        "the epochs before the checkpoint were not trained again")
         XCTAssertEqual(try Store(path: killed).run(id: 1)?.status, .completed)
@@ -88,8 +67,7 @@ final class InterruptTests: XCTestCase {
     func testSigintMarksTheRunInterrupted() throws {
         let directory = temporaryDirectory()
         let database = directory + "/plexus.db"
-        let process = try startTraining(["demo", "--db", database, "--epochs", "100000", "--out", directory + "/out",
-                                         "--pipeline", FileManager.default.currentDirectoryPath + "/Pipelines/demo.yml"],
+        let process = try startTraining(["demo", "--db", database, "--epochs", "100000", "--out", directory + "/out"],
                                         database: database, epochs: 1)
         process.interrupt()
         process.waitUntilExit()

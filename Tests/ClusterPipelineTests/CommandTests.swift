@@ -1,0 +1,48 @@
+import CommandTesting
+import XCTest
+@testable import ClusterPipeline
+
+/// The `cluster` executable as a user runs it, from a folder outside the checkout: wrong pipeline files and flags
+/// are refused in one line before any run starts; the built-in autoencoder trains.
+final class ClusterCommandTests: XCTestCase {
+    private var cluster: CommandInFolder!
+
+    override func setUpWithError() throws {
+        cluster = try CommandInFolder("cluster", for: self)
+        _ = write(plantedLog().csv, to: "events.csv", in: cluster.directory)
+    }
+
+    func testWrongPipelineFilesAreRefused() throws {
+        var mistakes = try PipelineMistakes(builtin: "cluster.yml")
+        mistakes.replacing("loss: mse", with: "loss: cross_entropy",
+                           problem: "key 'loss': cluster trains with mse, l1 or huber (it reconstructs the features), found cross_entropy")
+        mistakes.replacing("input: [8]", with: "input: [8, 1]", problem: "key 'input': cluster needs [features], found [8, 1]")
+        mistakes.replacing("    - linear: {units: 8}     # the reconstruction\n", with: "    - linear: {units: 8}\n    - relu\n",
+                           problem: "layer 'relu': the last layer must be 'linear' (the reconstruction of the features")
+        mistakes.firstLayer("lstm: {units: 8}", problem: "layer 'lstm': cluster cannot use a recurrent layer")
+        mistakes.firstLayer("conv2d: {filters: 8, kernel_size: 3}", problem: "layer 'conv2d': cluster cannot use an image layer")
+        mistakes.replacing("linear: {units: 3}", with: "linear: {units: 0}", problem: "layer 'linear': key 'units' must be a positive integer, found 0")
+        mistakes.replacing("linear: {units: 3}", with: "linear: {units: 40}", problem: "the bottleneck has 16 units, not fewer than the 12 features")
+        try cluster.assertRefusesEach(mistakes) { ["events.csv", "--pipeline", $0, "--epochs", "1"] }
+    }
+
+    func testWrongFlagsAreRefused() throws {
+        try cluster.assertRefusesEach(after: ["events.csv"], [
+            (["--k", "1"], "--k: expected 'auto' or an integer of at least 2, found '1'"),
+            (["--k", "500"], "--k 500: needs 2 ≤ k < the number of users (180)"),
+            (["--embed", "pca"], "--embed: expected 'none' or 'autoencoder', found 'pca'"),
+            (["--epochs", "0"], "--epochs: expected at least 1, found 0"),
+            (["--as-of", "yesterday"], "--as-of: cannot read \"yesterday\""),
+            (["--user-column", "customer"], "customer"),
+            (["--pipeline", "missing.yml"], "missing.yml: file not found"),
+            (["--pipeline", "builtin:anomaly.yml"], "builtin:anomaly.yml:9: model: key 'input': cluster needs [features], found [1, 128, 128]"),
+            (["--bogus"], "Unknown option '--bogus'"),
+        ])
+        try cluster.assertRefuses(["absent.csv"], mentioning: "absent.csv: file not found")
+    }
+
+    /// `cluster events.csv` from a folder with nothing but the log: the built-in autoencoder, recorded with its text.
+    func testBuiltinPipelineRunsFromAnyFolder() throws {
+        try cluster.assertCompletes(["events.csv", "--epochs", "1", "--k", "3"], builtin: "cluster.yml")
+    }
+}

@@ -1,0 +1,47 @@
+import CommandTesting
+import XCTest
+@testable import ForecastPipeline
+
+/// The `forecast` executable as a user runs it, from a folder outside the checkout: wrong pipeline files and flags
+/// are refused in one line before any run starts; the built-in pipeline trains.
+final class ForecastCommandTests: XCTestCase {
+    private var forecast: CommandInFolder!
+
+    override func setUpWithError() throws {
+        forecast = try CommandInFolder("forecast", for: self)
+        let (dates, prices) = syntheticSeries(days: 300, seed: 3)
+        try write(yahooCSV(dates: dates, prices: prices), to: forecast.directory + "/prices.csv")
+    }
+
+    func testWrongPipelineFilesAreRefused() throws {
+        var mistakes = try PipelineMistakes(builtin: "forecast.yml")
+        mistakes.replacing("loss: mse", with: "loss: cross_entropy", problem: "key 'loss': forecast trains with mse, l1 or huber")
+        mistakes.replacing("input: [60, 1]", with: "input: [1, 28, 28]", problem: "key 'input': forecast needs [steps, 1], found [1, 28, 28]")
+        mistakes.replacing("    - linear: {units: 5}  # one output per horizon step\n", with: "    - linear: {units: 5}\n    - relu\n",
+                           problem: "layer 'relu': the last layer must be 'linear'")
+        mistakes.firstLayer("conv2d: {filters: 8, kernel_size: 3}", problem: "layer 'conv2d': forecast cannot use an image layer")
+        mistakes.replacing("lstm: {units: 64}", with: "lstm: {units: 0}", problem: "layer 'lstm': key 'units' must be a positive integer, found 0")
+        mistakes.replacing("lstm: {units: 64}", with: "lstm: {units: 8, return_sequences: true}", problem: "the model maps [60, 1] to [60, 5]")
+        mistakes.replacing("validation_split: 0.2", with: "validation_split: 0", problem: "training: validation_split must be above 0")
+        try forecast.assertRefusesEach(mistakes) { ["prices.csv", "--pipeline", $0, "--epochs", "1"] }
+    }
+
+    func testWrongFlagsAreRefused() throws {
+        try forecast.assertRefusesEach(after: ["prices.csv"], [
+            (["--window", "1"], "--window must be at least 2, found 1"),
+            (["--model", "transformer"], "--model must be one of lstm, gru, mlp, linear, found 'transformer'"),
+            (["--epochs", "0"], "--epochs must be at least 1, found 0"),
+            (["--interval", "nan"], "--interval must be between 0 and 1, found nan"),
+            (["--pipeline", "missing.yml"], "missing.yml: file not found"),
+            (["--pipeline", "builtin:classify.yml"], "builtin:classify.yml:8: model: key 'input': forecast needs [steps, 1], found [1, 28, 28]"),
+            (["--epochs", "some"], "The value 'some' is invalid for '--epochs <epochs>'"),
+            (["--bogus"], "Unknown option '--bogus'"),
+        ])
+        try forecast.assertRefuses(["absent.csv"], mentioning: "absent.csv")
+    }
+
+    /// `forecast prices.csv` from a folder with nothing but the prices: the built-in LSTM, recorded with its text.
+    func testBuiltinPipelineRunsFromAnyFolder() throws {
+        try forecast.assertCompletes(["prices.csv", "--epochs", "1"], builtin: "forecast.yml")
+    }
+}
