@@ -1,6 +1,7 @@
 import GRDB
 import Foundation
 import PlexusFormats
+import PlexusKit
 import PlexusStore
 import XCTest
 @testable import ClassifyPipeline
@@ -54,7 +55,20 @@ final class EndToEndTests: XCTestCase {
         let (root, options) = try TinyImages.setUp(self)
         let store = try ClassifyTables.open(path: root + "/plexus.db")
         let trained = try ClassifyPipeline.train(store: store, options: options)
-        try FileManager.default.removeItem(atPath: root + "/tiny.yml")  // the model must come from the database alone
+        // Every file of the run is in `artifacts`, with its bytes; the model must come from the database alone.
+        let artifacts = try store.artifacts(runID: trained.runID)
+        XCTAssertEqual(artifacts.map(\.name), ["confusion.png", "learning_curves.png", "misclassified.png", "model.safetensors"])
+        for artifact in artifacts {
+            XCTAssertEqual(artifact.bytes, try XCTUnwrap(artifact.path).map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) }, artifact.name)
+        }
+        XCTAssertEqual(artifacts[0].mediaType, "image/png")
+        try FileManager.default.removeItem(atPath: root + "/tiny.yml")
+        try FileManager.default.removeItem(atPath: try XCTUnwrap(options.outputDirectory))
+        let card = try ModelCard.decode(try XCTUnwrap(store.loadModel(runID: trained.runID, name: "model").card), source: "test")
+        XCTAssertEqual(card.architecture.input, [1, 8, 8])
+        XCTAssertEqual(card.architecture.layers.last?.options["units"]?.content, .int(3), "one unit per class, not the file's 2")
+        XCTAssertEqual(card.outputShape, [3])
+        XCTAssertEqual(try card.preprocessing(as: ClassifyPreprocessing.self, source: "test").classes, trained.classes)
 
         var predictOptions = PredictOptions(runID: trained.runID, paths: [root + "/test"])
         predictOptions.csvPath = root + "/predictions.csv"

@@ -1,6 +1,7 @@
 import GRDB
 import Foundation
 import Plexus
+import PlexusKit
 import PlexusStore
 import XCTest
 @testable import ForecastPipeline
@@ -334,6 +335,14 @@ final class PipelineTests: XCTestCase {
         try write("name: lstm\nmodel:\n  input: [60, 1]\n  layers:\n    - lstm: {units: 8}\n    - linear: {units: 5}\ntraining: {epochs: 2, batch_size: 32}\n", to: pipeline)
         let (dates, prices) = syntheticSeries(days: 160, seed: 11)
         let report = try runSmall(prices, dates: dates) { $0.pipelinePath = pipeline }
+        // The charts and weights are in `artifacts`; `predict` needs neither them nor the pipeline file on disk.
+        XCTAssertEqual(try store.artifacts(runID: report.runID).map(\.name), ["forecast-recent.svg", "forecast.svg", "loss.svg", "model.safetensors"])
+        XCTAssertTrue(try store.artifacts(runID: report.runID).allSatisfy { $0.bytes?.isEmpty == false })
+        for path in report.artifacts { try FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.removeItem(atPath: pipeline)
+        let card = try ModelCard.decode(try XCTUnwrap(store.loadModel(runID: report.runID, name: "model").card), source: "test")
+        XCTAssertEqual(card.architecture.input, [10, 1], "the window as built, not the file's 60")
+        XCTAssertEqual(card.outputShape, [3])
         XCTAssertEqual(report.model, "lstm")
         XCTAssertEqual(report.history.epochs.count, 2)
         XCTAssertNotNil(report.metrics["lstm.mase"])
