@@ -107,10 +107,14 @@ extension Store {
         try perform("heartbeat of run \(runID)") { db in try RunLiveness.beat(runID: runID, db) }
     }
 
-    /// Marks the run `interrupted` with an error naming the signal, e.g. "interrupted by SIGINT".
+    /// Marks the run `interrupted` with an error naming the signal, e.g. "interrupted by SIGINT", unless it has
+    /// already ended: a signal that arrives while the final transaction commits leaves the completed run as it is.
     func markInterrupted(runID: Int64, signal: Int32) throws {
         let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
-        try finishRun(runID: runID, status: .interrupted, error: "interrupted by \(name)")
+        try perform("mark run \(runID) interrupted") { db in
+            try db.execute(sql: "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status = 'running'",
+                           arguments: [Timestamp.now(), "interrupted by \(name)", runID])
+        }
     }
 
     /// A timer that refreshes the heartbeat while long work (data loading, scoring, a long epoch) runs.

@@ -232,6 +232,10 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(run.error, "interrupted by SIGINT")
         XCTAssertNotNil(run.finishedAt)
         XCTAssertEqual(try store.run(id: second)?.error, "interrupted by SIGTERM")
+        let finished = try store.startRun(pipeline: "forecast", datasetID: nil, config: "{}", seed: 1)
+        try store.finishRun(runID: finished, status: .completed, error: nil)
+        try store.markInterrupted(runID: finished, signal: SIGTERM)
+        XCTAssertEqual(try store.run(id: finished)?.status, .completed, "a signal after the final commit changes nothing")
     }
 
     func testFinishingAnUnknownRunIsAnError() throws {
