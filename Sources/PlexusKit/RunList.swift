@@ -32,8 +32,10 @@ public enum RunList {
             : String(format: "%d h %02d min", Int(seconds) / 3600, Int(seconds) % 3600 / 60)
     }
 
-    /// Long folder names keep their end, which names the data.
-    static func shortened(_ text: String, to limit: Int = 32) -> String {
-        text.count <= limit ? text : "…" + text.suffix(limit - 1)
+    /// A long name keeps its start and its end, which usually tell data sets apart ("data/gener…mnist/test").
+    static func shortened(_ text: String, to limit: Int = 36) -> String {
+        guard text.count > limit else { return text }
+        let head = (limit - 1) / 2
+        return text.prefix(head) + "…" + text.suffix(limit - 1 - head)
     }
 }
