@@ -73,6 +73,8 @@ public struct PipelineRequirements {
             if let kind = LayerKind(type: layer.type), !layers.contains(kind) {
                 throw layer.error("\(pipeline) cannot use \(kind.withArticle) layer (it takes \(words(layers.map(\.rawValue), "and")) layers)")
             }
+            // A misspelt key is the likelier mistake on its line than anything the lines below it get wrong.
+            if let type = ModelBuilder.registry[layer.type] { try layer.rejectUnknownKeys(allowed: type.options) }
         }
         if let lastLayer, let last = spec.model.layers.last, last.type != lastLayer.type {
             throw last.error("the last layer must be '\(lastLayer.type)' (\(lastLayer.reason))")

@@ -18,6 +18,9 @@ final class DemoCommandTests: XCTestCase {
         mistakes.replacing("    - linear: {units: 2}\n", with: "    - linear: {units: 3}\n", problem: "the demo's model must map input [2] to 2 class logits")
         mistakes.firstLayer("lstm: {units: 8}", problem: "layer 'lstm': the demo cannot use a recurrent layer")
         mistakes.replacing("linear: {units: 32}", with: "linear: {units: 0}", problem: "layer 'linear': key 'units' must be a positive integer, found 0")
+        // Two mistakes: the misspelt key comes first in the file, so it is the one reported.
+        mistakes.replacing("    - linear: {units: 32}\n    - relu\n    - linear: {units: 32}\n    - relu\n    - linear: {units: 2}\n",
+                           with: "    - linear: {unit: 32}\n    - relu\n", problem: "layer 'linear': unknown key 'unit' (expected one of: bias, init, units)")
         try plexus.assertRefusesEach(mistakes) { ["demo", "--pipeline", $0, "--epochs", "1"] }
     }
 
