@@ -43,4 +43,9 @@ final class AnomalyCommandTests: XCTestCase {
     func testBuiltinPipelineTrainsFromAnyFolder() throws {
         try anomaly.assertCompletes(["train", "normals", "--image-size", "32", "--epochs", "1"], builtin: "anomaly.yml")
     }
+
+    /// `kill -9` during training, then `--resume`: the same denoising autoencoder (its noise stream too), byte for byte.
+    func testKilledRunResumesBitForBit() throws {
+        try anomaly.assertResumesAfterKill(["train", "normals", "--image-size", "32", "--epochs", "6"])
+    }
 }

@@ -44,4 +44,9 @@ final class ClassifyCommandTests: XCTestCase {
     func testBuiltinPipelineTrainsFromAnyFolder() throws {
         try classify.assertCompletes(["train", "pngs", "--image-size", "16x16", "--epochs", "1"], builtin: "classify.yml")
     }
+
+    /// `kill -9` during training, then `--resume`: the same CNN (dropout, batch norm, cosine schedule), byte for byte.
+    func testKilledRunResumesBitForBit() throws {
+        try classify.assertResumesAfterKill(["train", "pngs", "--image-size", "16x16", "--epochs", "8"])
+    }
 }

@@ -1,4 +1,6 @@
 import CommandTesting
+import Foundation
+import PlexusKit
 import XCTest
 @testable import ClusterPipeline
 
@@ -44,5 +46,13 @@ final class ClusterCommandTests: XCTestCase {
     /// `cluster events.csv` from a folder with nothing but the log: the built-in autoencoder, recorded with its text.
     func testBuiltinPipelineRunsFromAnyFolder() throws {
         try cluster.assertCompletes(["events.csv", "--epochs", "1", "--k", "3"], builtin: "cluster.yml")
+    }
+
+    /// `kill -9` during the autoencoder's training, then `--resume`: the same encoder and segments, byte for byte.
+    /// The built-in file stops early, within a second here, so this one trains without early stopping.
+    func testKilledRunResumesBitForBit() throws {
+        let long = try PipelineFiles.text(PipelineFiles.builtin("cluster.yml")).replacingOccurrences(of: "  early_stopping: {patience: 5}\n", with: "")
+        try long.write(toFile: cluster.directory + "/long.yml", atomically: true, encoding: .utf8)
+        try cluster.assertResumesAfterKill(["events.csv", "--pipeline", "long.yml", "--epochs", "300", "--k", "3"], afterEpochs: 2)
     }
 }

@@ -44,4 +44,9 @@ final class ForecastCommandTests: XCTestCase {
     func testBuiltinPipelineRunsFromAnyFolder() throws {
         try forecast.assertCompletes(["prices.csv", "--epochs", "1"], builtin: "forecast.yml")
     }
+
+    /// `kill -9` during training, then `--resume`: the same LSTM, byte for byte, as a run never interrupted.
+    func testKilledRunResumesBitForBit() throws {
+        try forecast.assertResumesAfterKill(["prices.csv", "--epochs", "30"])
+    }
 }

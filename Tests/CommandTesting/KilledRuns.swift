@@ -1,0 +1,72 @@
+import Foundation
+import GRDB
+import XCTest
+
+extension Commands {
+    /// Starts `name arguments` in `directory` (output discarded) and returns once `database` has at least `epochs`
+    /// epochs recorded, with the process still training.
+    public static func startTraining(_ name: String, _ arguments: [String], in directory: String, database: String,
+                                     epochs wanted: Int, file: StaticString = #filePath, line: UInt = #line) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path(name))
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        var epochs = 0
+        while epochs < wanted && Date() < deadline && process.isRunning {
+            Thread.sleep(forTimeInterval: 0.02)
+            epochs = (try? texts("select cast(count(*) as text) from epochs", in: database).first.flatMap { Int($0) }) ?? 0
+        }
+        XCTAssertGreaterThanOrEqual(epochs, wanted, "\(name): not enough epochs recorded before the deadline", file: file, line: line)
+        XCTAssertTrue(process.isRunning, "\(name) finished before it could be killed: give it more epochs", file: file, line: line)
+        return process
+    }
+
+    /// The first column of `sql`'s rows, which must be text, read with plain SQLite (see `runs(in:)`).
+    public static func texts(_ sql: String, in database: String) throws -> [String] {
+        try DatabaseQueue(path: database).read { try String.fetchAll($0, sql: sql) }
+    }
+}
+
+extension CommandInFolder {
+    /// What a user sees after `kill -9` during training, and after `--resume`. Runs `arguments` to the end once
+    /// (into `whole.db`); runs them again into `killed.db` and kills that process with SIGKILL after `epochs`
+    /// epochs; checks that the run still reads `running`, that the next command (`plexus runs`) marks it
+    /// `interrupted`, and that `--resume 1` completes it without training the recorded epochs again and with the
+    /// same models, byte for byte, as the run that was never interrupted.
+    public func assertResumesAfterKill(_ arguments: [String], afterEpochs epochs: Int = 1,
+                                       file: StaticString = #filePath, line: UInt = #line) throws {
+        let whole = directory + "/whole.db", killed = directory + "/killed.db"
+        let first = try Commands.run(name, arguments + ["--db", whole, "--out", directory + "/whole"], in: directory)
+        XCTAssertEqual(first.status, 0, first.stderr, file: file, line: line)
+
+        let process = try Commands.startTraining(name, arguments + ["--db", killed, "--out", directory + "/killed"], in: directory,
+                                                 database: killed, epochs: epochs, file: file, line: line)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertEqual(try Commands.runs(in: killed).map(\.status), ["running"], "nothing can mark a run killed outright", file: file, line: line)
+        let listing = try Commands.run("plexus", ["runs", "--db", killed], in: directory)
+        XCTAssertTrue(listing.stdout.contains("was still marked running: now interrupted, process \(process.processIdentifier)"), listing.stdout,
+                      file: file, line: line)
+        XCTAssertEqual(try Commands.runs(in: killed).map(\.status), ["interrupted"], file: file, line: line)
+
+        // Epoch rows carry their own timings: a resume keeps those up to its checkpoint, a restart would rewrite them.
+        let timings = "select epoch || ':' || seconds from epochs order by epoch"
+        let beforeResume = try Commands.texts(timings, in: killed)
+        let resumed = try Commands.run(name, arguments + ["--db", killed, "--out", directory + "/killed", "--resume", "1"], in: directory)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr, file: file, line: line)
+        XCTAssertEqual(try Commands.runs(in: killed).map(\.status), ["completed"], file: file, line: line)
+        XCTAssertEqual(Array(try Commands.texts(timings, in: killed).prefix(beforeResume.count)), beforeResume,
+                       "the epochs before the checkpoint were trained again", file: file, line: line)
+
+        let models = "select name || ' ' || hex(bytes) from models where name <> 'checkpoint' order by name"
+        let (resumedModels, wholeModels) = (try Commands.texts(models, in: killed), try Commands.texts(models, in: whole))
+        XCTAssertFalse(wholeModels.isEmpty, file: file, line: line)
+        XCTAssertTrue(resumedModels == wholeModels, "the resumed run's models differ from the uninterrupted run's", file: file, line: line)
+        let losses = "select cast(train_loss as text) from epochs order by epoch"
+        XCTAssertEqual(try Commands.texts(losses, in: killed), try Commands.texts(losses, in: whole), file: file, line: line)
+    }
+}
