@@ -33,11 +33,22 @@ public final class Store: Sendable {
         configuration.foreignKeysEnabled = true
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
-            try Schema.migrator(extra: migrations).migrate(pool)
+            try Store.migrate(pool, Schema.migrator(extra: migrations))
             writer = pool
             reconciled = try RunLiveness.reconcile(pool)
         } catch {
             throw Store.storeError(error, path: path, context: "cannot open database")
+        }
+    }
+
+    /// Applies the migrations not applied yet. Several commands started at once on a new database race to apply the
+    /// same one: the loser's transaction fails ("duplicate column name") and rolls back, and its next try finds the
+    /// migration applied by the winner.
+    private static func migrate(_ pool: DatabasePool, _ migrator: DatabaseMigrator) throws {
+        for attempt in 1... {
+            do { return try migrator.migrate(pool) } catch where attempt < 5 {
+                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+            }
         }
     }
 
