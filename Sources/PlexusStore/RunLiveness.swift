@@ -4,7 +4,7 @@ internal import GRDB
 /// How a later command tells a live run from one whose process died without a word (`kill -9`, an out-of-memory
 /// kill, a reboot, a lost SSH session): each run records its host and pid and refreshes `heartbeat_at` after every
 /// epoch and every `interval` seconds of other work. A `running` run is dead when its process is gone from this
-/// host, or when its heartbeat is older than `limit` (any host).
+/// host, or, run from another host (or without a recorded process), when its heartbeat is older than `limit`.
 enum RunLiveness {
     /// Seconds between background heartbeats.
     static let interval: TimeInterval = 15
@@ -35,11 +35,12 @@ enum RunLiveness {
         }
     }
 
-    /// Why `run` cannot finish any more, or nil while it may still be alive.
+    /// Why `run` cannot finish any more, or nil while it may still be alive. On its own host a run's process is
+    /// asked directly, so a run whose process is stopped (Ctrl-Z) or stalled stays `running`; elsewhere, only the
+    /// heartbeat can tell.
     static func deathReason(_ run: RunRecord, now: Date) -> String? {
         if run.host == host, let pid = run.pid {
-            if pid == self.pid { return nil }
-            if !isAlive(pid) { return "process \(pid) on \(host) ended without finishing the run (killed?)" }
+            return pid == self.pid || isAlive(pid) ? nil : "process \(pid) on \(host) ended without finishing the run (killed?)"
         }
         let lastSeen = run.heartbeatAt ?? run.startedAt
         let silent = now.timeIntervalSince(lastSeen)
