@@ -79,11 +79,13 @@ public struct SpecValue: Equatable {
     }
 
     /// A number; integers are accepted too. YAML's `.inf` and `.nan` are not: no setting means them, and they would
-    /// pass a range check such as "greater than 0" only to poison the training.
+    /// pass a range check such as "greater than 0" only to poison the training. Nor is a number beyond 32-bit floats
+    /// (about ±3.4e38), the engine's precision, where `learning_rate: 1e300` would become infinity.
     public func double(_ what: String) throws -> Double {
         switch content {
         case .int(let value): return Double(value)
-        case .double(let value) where value.isFinite: return value
+        case .double(let value) where Float(value).isFinite: return value
+        case .double(let value) where value.isFinite: throw mismatch(what, expected: "a number within ±3.4e38 (32-bit floats)")
         default: throw mismatch(what, expected: "a number")
         }
     }

@@ -84,10 +84,12 @@ public final class RecordedRun {
     }
 
     private func artifact(_ name: String, kind: String, _ data: Data, path: String) throws -> String {
-        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
-                                                withIntermediateDirectories: true)
-        do { try data.write(to: URL(fileURLWithPath: path)) } catch {
-            throw FormatError(path: path, "cannot write artifact (\(error.localizedDescription))")
+        do {
+            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
+                                                    withIntermediateDirectories: true)
+            try data.write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw FormatError(path: path, "cannot write this file of the run (\(error.localizedDescription))")
         }
         results.artifacts.append(ArtifactRecord(name: name, kind: kind, mediaType: RecordedRun.mediaType(of: name),
                                                 bytes: data.count <= RecordedRun.inlineLimit ? [UInt8](data) : nil, path: path))

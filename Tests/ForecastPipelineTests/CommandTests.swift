@@ -36,6 +36,8 @@ final class ForecastCommandTests: XCTestCase {
             (["--pipeline", "builtin:classify.yml"], "builtin:classify.yml:8: model: key 'input': forecast needs [steps, 1], found [1, 28, 28]"),
             (["--epochs", "some"], "The value 'some' is invalid for '--epochs <epochs>'"),
             (["--bogus"], "Unknown option '--bogus'"),
+            // Found only when the run writes its files: it ends `failed`, with one line naming the path.
+            (["--epochs", "1", "--out", "/proc/plexus"], "/proc/plexus/model.safetensors: cannot write this file of the run"),
         ])
         try forecast.assertRefuses(["absent.csv"], mentioning: "absent.csv")
     }

@@ -130,6 +130,7 @@ final class PipelineSpecTests: XCTestCase {
             ("  batch_size: 2.5", "demo.yml:6: training: key 'batch_size': expected an integer, found 2.5"),
             ("  learning_rate: -0.1", "demo.yml:6: training: key 'learning_rate': must be greater than 0, found -0.1"),
             ("  learning_rate: [1]", "demo.yml:6: training: key 'learning_rate': expected a number, found a list"),
+            ("  learning_rate: 1e300", "demo.yml:6: training: key 'learning_rate': expected a number within ±3.4e38 (32-bit floats), found 1e+300"),
             ("  optimizer: adm", #"demo.yml:6: training: key 'optimizer': expected one of sgd, adam, adamw, found "adm""#),
             ("  loss: hinge", #"demo.yml:6: training: key 'loss': expected one of mse, l1, huber, cross_entropy, bce_with_logits, found "hinge""#),
             ("  nesterov: 1", "demo.yml:6: training: key 'nesterov': expected true or false, found 1"),
