@@ -1,5 +1,6 @@
 import Foundation
 import Plexus
+import PlexusFormats
 
 /// One classified image: the most likely class, its probability, and the `k` most likely classes.
 public struct Prediction: Sendable {
@@ -13,16 +14,12 @@ public struct Prediction: Sendable {
 
     /// `top_k` as stored: `[{"class":"Shirt","p":0.8123},…]`.
     var topKJSON: String {
-        "[" + topK.map { "{\"class\":\(jsonString($0.name)),\"p\":\(String(format: "%.4f", $0.probability))}" }.joined(separator: ",") + "]"
+        "[" + topK.map { "{\"class\":\($0.name.jsonQuoted),\"p\":\(String(format: "%.4f", $0.probability))}" }.joined(separator: ",") + "]"
     }
 
     /// `Shirt 81.2%, T-shirt_top 12.0%, Pullover 3.1%`.
     public var topKText: String {
         topK.map { "\($0.name) \(String(format: "%.1f%%", $0.probability * 100))" }.joined(separator: ", ")
-    }
-
-    private func jsonString(_ text: String) -> String {
-        String(decoding: try! JSONEncoder().encode(text), as: UTF8.self)
     }
 }
 

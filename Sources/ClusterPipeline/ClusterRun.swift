@@ -151,7 +151,7 @@ public enum ClusterPipeline {
 
             clock.lap("profiles and plots")
             var metrics = [("all", "users", Double(features.userIDs.count))] + variants.flatMap(metricRows)
-            run.model(StoredModel(name: "scaler", format: "json", bytes: scaler.encoded(), card: nil))
+            run.model(StoredModel(name: "scaler", format: "json", bytes: try scaler.encoded(), card: nil))
             run.model(StoredModel(name: "centroids", bytes: try Safetensors.encode(
                 ["centroids": SafetensorsTensor(shape: [k, centroids.columns], values: centroids.values.map(Float.init))],
                 metadata: ["space": options.embedding == .none ? "raw" : "autoencoder", "k": String(k)]), card: nil))

@@ -74,7 +74,7 @@ public enum ClusterStore {
             }
             let features = try transaction.prepare("INSERT INTO user_features (run_id, user_id, features) VALUES (?, ?, ?)")
             let segments = try transaction.prepare("INSERT INTO segments (run_id, user_id, segment, distance) VALUES (?, ?, ?, ?)")
-            let keys = rows.features.names.map(jsonString)
+            let keys = rows.features.names.map(\.jsonQuoted)
             for (user, id) in rows.features.userIDs.enumerated() {
                 try features.execute([runID, id, jsonObject(keys, Array(rows.features.values.row(user)))])
                 try segments.execute([runID, id, rows.labels[user], rows.distances[user]])
@@ -118,17 +118,12 @@ public enum ClusterStore {
         }
     }
 
-    /// `{"name": value, …}` from keys already quoted by `jsonString`, with numbers to 6 significant digits.
+    /// `{"name": value, …}` from keys already quoted by `jsonQuoted`, with numbers to 6 significant digits.
     static func jsonObject(_ keys: [String], _ values: [Double]) -> String {
         "{" + zip(keys, values).map { "\($0): \(number($1))" }.joined(separator: ", ") + "}"
     }
 
     static func number(_ value: Double) -> String {
         value.isFinite ? String(format: "%.6g", value) : "null"
-    }
-
-    static func jsonString(_ text: String) -> String {
-        let data = try! JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])
-        return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
     }
 }

@@ -240,10 +240,10 @@ public struct Scaler: Codable, Equatable, Sendable {
         return m2 <= 1e-12 ? 0 : m3 / (m2 * m2.squareRoot())
     }
 
-    public func encoded() -> [UInt8] {
+    public func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return [UInt8](try! encoder.encode(self))
+        return [UInt8](try encoder.encode(self))
     }
 
     public static func decode(_ bytes: [UInt8], source: String) throws -> Scaler {

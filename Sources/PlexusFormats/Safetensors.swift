@@ -40,7 +40,7 @@ public enum Safetensors {
                               path: String = "<memory>") throws -> [UInt8] {
         var entries: [String] = []
         if !metadata.isEmpty {
-            let pairs = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            let pairs = metadata.keys.sorted().map { "\($0.jsonQuoted):\(metadata[$0]!.jsonQuoted)" }
             entries.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
         }
         var data: [UInt8] = []
@@ -58,7 +58,7 @@ public enum Safetensors {
             let begin = data.count
             dtype.append(tensor.values, to: &data)
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            entries.append("\(jsonString(name)):{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(shape)],"
+            entries.append("\(name.jsonQuoted):{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(shape)],"
                            + "\"data_offsets\":[\(begin),\(data.count)]}")
         }
         var header = Array("{\(entries.joined(separator: ","))}".utf8)
@@ -134,25 +134,6 @@ public enum Safetensors {
             }
         }
         return (tensors, metadata)
-    }
-
-    /// A JSON string literal: quotes, backslashes and control characters escaped.
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     /// The number of elements a shape holds, or nil if a dimension is negative or the product overflows.
