@@ -50,7 +50,7 @@ public enum Commands {
     /// `interrupted` and hide it.
     public static func runs(in database: String) throws -> [(status: String, config: String)] {
         guard FileManager.default.fileExists(atPath: database) else { return [] }
-        return try DatabaseQueue(path: database).read { db in
+        return try reader(database).read { db in
             try Row.fetchAll(db, sql: "SELECT status, config FROM runs ORDER BY id").map { ($0["status"], $0["config"]) }
         }
     }

@@ -12,7 +12,9 @@ extension Commands {
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let stderr = directory + "/\(name)-\(UUID().uuidString).stderr"
+        FileManager.default.createFile(atPath: stderr, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderr))
         try process.run()
         let deadline = Date().addingTimeInterval(120)
         var epochs = 0
@@ -21,13 +23,22 @@ extension Commands {
             epochs = (try? texts("select cast(count(*) as text) from epochs", in: database).first.flatMap { Int($0) }) ?? 0
         }
         XCTAssertGreaterThanOrEqual(epochs, wanted, "\(name): not enough epochs recorded before the deadline", file: file, line: line)
-        XCTAssertTrue(process.isRunning, "\(name) finished before it could be killed: give it more epochs", file: file, line: line)
+        XCTAssertTrue(process.isRunning, "\(name) finished before it could be killed: "
+                      + ((try? String(contentsOfFile: stderr, encoding: .utf8)) ?? ""), file: file, line: line)
         return process
     }
 
     /// The first column of `sql`'s rows, which must be text, read with plain SQLite (see `runs(in:)`).
     public static func texts(_ sql: String, in database: String) throws -> [String] {
-        try DatabaseQueue(path: database).read { try String.fetchAll($0, sql: sql) }
+        try reader(database).read { try String.fetchAll($0, sql: sql) }
+    }
+
+    /// A read-only connection to a database a command wrote. Read-only, it never creates the file: a connection
+    /// that did, while the command was opening it, could make the command's switch to WAL fail.
+    static func reader(_ database: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.readonly = true
+        return try DatabaseQueue(path: database, configuration: configuration)
     }
 }
 
