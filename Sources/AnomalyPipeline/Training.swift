@@ -116,7 +116,7 @@ public enum AnomalyTraining {
             run.keyMetric("val", "autoencoder.reconstruction_loss")
             let card = try ModelCard(pipeline: "anomaly", built: built, preprocessing: AnomalyPreprocessing(
                 scoring: options.settings, thresholds: namedThresholds, intensityRange: baseline))
-            try run.model(model, card: card)
+            let weightsPath = try run.model(model, card: card)
 
             // A few held-out scans, each as scan | reconstruction | autoencoder map | intensity map.
             let shown = stride(from: 0, to: analyses.count, by: max(1, analyses.count / 6)).prefix(6).map { analyses[$0] }
@@ -126,7 +126,7 @@ public enum AnomalyTraining {
             return Report(runID: run.id, modelSummary: summary(model, inputShape: [1, size, size]), history: history, trainScans: train.count,
                           heldOutScans: heldOut.count, validation: validation, thresholds: thresholds, heldOutFlagged: flagged,
                           secondsPerEpoch: history.secondsPerEpoch, seconds: Date().timeIntervalSince(started),
-                          artifacts: [Paths.join(run.directory, "model.safetensors"), picturePath])
+                          artifacts: [weightsPath, picturePath])
         }
     }
 

@@ -174,10 +174,10 @@ public enum ClassifyPipeline {
             ])
             let predictions = probabilities.predictions(paths: evaluated.paths, labels: evaluated.labels.map { data.classes[$0] })
             ClassifyTables.record(predictions, confusion: evaluation, in: run)
-            try run.model(model, card: card)
+            let weightsPath = try run.model(model, card: card)
 
             let title = "Run \(run.id) \(name), \(evaluatedSplit)"
-            let artifacts = [Paths.join(run.directory, "model.safetensors")]
+            let artifacts = [weightsPath]
                 + (try Artifacts.record(in: run, history: history, report: evaluation,
                                         mistakes: Artifacts.mistakes(evaluated, probabilities: probabilities, geometry: data.geometry),
                                         geometry: data.geometry, title: title))

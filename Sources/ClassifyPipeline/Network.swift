@@ -24,13 +24,12 @@ public enum ClassifierModels {
         targets: "its targets are class labels")
 }
 
-/// A pipeline file's network fitted to a data set: the file's `input` is replaced by the images' [C, H, W] and,
-/// when the last layer is `linear`, its `units` by the number of classes, so one file serves any folder of images
-/// (as Keras's examples set `input_shape` and `num_classes` from the data).
+/// A pipeline file's network fitted to a data set: the file's `input` is replaced by the images' [C, H, W] and the
+/// `units` of its last layer (`linear`, as `ClassifierModels.requirements` checked) by the number of classes, so one
+/// file serves any folder of images (as Keras's examples set `input_shape` and `num_classes` from the data).
 enum ClassifierNetwork {
     static func build(_ pipeline: PipelineSpec, geometry: ImageGeometry, classCount: Int, seed: UInt64) throws -> BuiltModel {
-        let endsLinear = pipeline.model.layers.last?.type == "linear"
-        let built = try ModelBuilder.build(pipeline, input: geometry.shape, outputUnits: endsLinear ? classCount : nil, seed: seed)
+        let built = try ModelBuilder.build(pipeline, input: geometry.shape, outputUnits: classCount, seed: seed)
         guard built.outputShape == [classCount] else {
             throw FormatError(path: pipeline.file, line: pipeline.model.layers.last?.line,
                               "the model must end in one logit per class, shape [\(classCount)], but it ends in \(built.outputShape); "

@@ -40,7 +40,7 @@ extension ClusterPipeline {
         let started = Date()
         guard let source = try store.run(id: options.runID) else { throw ClusterError("run \(options.runID): no such run in \(store.path)") }
         guard source.pipeline == "cluster", source.status == .completed,
-              let config = try? JSONDecoder().decode(ClusterRunConfig.self, from: Data(source.config.utf8)), config.mode == "run" else {
+              let config = try? RunConfig.decode(ClusterRunConfig.self, from: source, store: store), config.mode == "run" else {
             throw ClusterError("run \(options.runID) is not a completed 'cluster run' (pipeline \(source.pipeline), status \(source.status.rawValue))")
         }
         let label = "run \(options.runID)"

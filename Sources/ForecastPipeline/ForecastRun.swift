@@ -218,10 +218,10 @@ public enum ForecastPipeline {
                 try ForecastTables.insertForecasts(runID: run.id, ticker: ticker, dates: dates, prices: prices, points: points, ahead: ahead,
                                                    aheadDates: aheadDates, transaction)
             }
-            try run.model(built.model, card: final.card(built, ticker: ticker, trainedThrough: dates[final.end - 1]))
+            let weightsPath = try run.model(built.model, card: final.card(built, ticker: ticker, trainedThrough: dates[final.end - 1]))
             let charts = ForecastCharts(ticker: ticker, model: network.name, dates: dates, prices: prices, testStart: split.testStart,
                                         points: points, ahead: ahead, aheadDates: aheadDates, level: options.intervalLevel)
-            let artifacts = [Paths.join(run.directory, "model.safetensors"),
+            let artifacts = [weightsPath,
                              try run.artifact("forecast.svg", kind: "chart", text: charts.forecast(from: max(0, split.testStart - max(60, options.window)))),
                              try run.artifact("forecast-recent.svg", kind: "chart", text: charts.forecast(from: max(0, prices.count - 90))),
                              try run.artifact("loss.svg", kind: "chart", text: ForecastCharts.loss(firstHistory!, model: network.name))]

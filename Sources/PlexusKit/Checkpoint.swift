@@ -15,9 +15,14 @@ public enum Checkpoint {
         return try Safetensors.encode(entries(weights), metadata: metadata)
     }
 
-    /// Loads weights into `model`; names and shapes must match exactly.
+    /// Loads weights into `model`; names and shapes must match exactly. From a resumable checkpoint, the weights
+    /// after its epoch (the `model.` tensors).
     public static func load(_ bytes: [UInt8], into model: Module, source: String) throws {
-        let (tensors, _) = try Safetensors.decode(bytes, path: source)
+        var (tensors, metadata) = try Safetensors.decode(bytes, path: source)
+        if metadata[trainingStateKey] != nil {
+            let prefix = Part.model.rawValue
+            tensors = Dictionary(uniqueKeysWithValues: tensors.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
+        }
         do {
             try model.loadStateDict(tensors.mapValues { Tensor(shape: $0.shape, scalars: $0.values) })
         } catch let error as ModuleError {

@@ -110,9 +110,9 @@ public enum Demo {
             }
             run.metrics("test", metrics)
             run.keyMetric("test", "mlp.accuracy")
-            try run.model(model, card: ModelCard(pipeline: "demo", built: built, preprocessing: Preprocessing()))
+            let weightsPath = try run.model(model, card: ModelCard(pipeline: "demo", built: built, preprocessing: Preprocessing()))
             return Report(runID: run.id, modelSummary: summary(model, inputShape: [2]), history: history,
-                          testMetrics: metrics, weightsPath: Paths.join(run.directory, "model.safetensors"))
+                          testMetrics: metrics, weightsPath: weightsPath)
         }
     }
 

@@ -102,15 +102,7 @@ public struct TrainedModel {
         }
         let card = try ModelCard.decode(cardJSON, source: source)
         let (model, _) = try ModelBuilder.build(card.architecture, file: source, seed: run.seed)
-        if name == RecordedRun.checkpoint {
-            // A training state: the weights after the last epoch that ended.
-            let state = try Checkpoint.decodeTrainingState(saved.bytes, source: source)
-            do { try model.loadStateDict(state.weights) } catch let error as ModuleError {
-                throw FormatError(path: source, "weights do not fit the model: \(error.description)")
-            }
-        } else {
-            try Checkpoint.load(saved.bytes, into: model, source: source)
-        }
+        try Checkpoint.load(saved.bytes, into: model, source: source)
         model.eval()
         return TrainedModel(runID: runID, run: run, card: card, model: model, name: name)
     }

@@ -11,26 +11,24 @@ import PlexusStore
 /// try store.record(pipeline: "forecast", datasetID: id, config: config, seed: seed, outputDirectory: out) { run in
 ///     let history = try run.fit(trainer, train, validation: validation)
 ///     run.metrics("test", table)
-///     try run.model(built, card: card)
-///     try run.artifact("forecast.svg", kind: "chart", svg)
-///     run.tables { try ForecastTables.insert(points, runID: run.id, $0) }
+///     try run.model(built.model, card: card)
+///     try run.artifact("forecast.svg", kind: "chart", text: svg)
+///     run.tables { try ForecastTables.insertForecasts(runID: run.id, …, $0) }
 ///     return report
 /// }
 /// ```
 public final class RecordedRun {
     public let id: Int64
     public let store: Store
-    public let seed: UInt64
     /// Where its files go: `--out`, else `runs/<run id>/`.
     public let directory: String
     /// The run being continued, when this is a `--resume`.
     public let resuming: Bool
     private(set) var results = RunResults()
 
-    init(id: Int64, store: Store, seed: UInt64, directory: String, resuming: Bool) {
+    init(id: Int64, store: Store, directory: String, resuming: Bool) {
         self.id = id
         self.store = store
-        self.seed = seed
         self.directory = directory
         self.resuming = resuming
     }
@@ -56,13 +54,12 @@ public final class RecordedRun {
     }
 
     /// Stages the trained network with its card as model `name`, and writes `<name>.safetensors` into the run's
-    /// folder; returns the weights.
+    /// folder; returns that file's path.
     @discardableResult
-    public func model(_ model: Module, card: ModelCard, name: String = "model") throws -> [UInt8] {
+    public func model(_ model: Module, card: ModelCard, name: String = "model") throws -> String {
         let bytes = try Checkpoint.encode(model, metadata: ["pipeline": card.pipeline, "run_id": String(id), "name": card.name])
         results.models.append(StoredModel(name: name, bytes: bytes, card: try card.json()))
-        try artifact("\(name).safetensors", kind: "weights", Data(bytes))
-        return bytes
+        return try artifact("\(name).safetensors", kind: "weights", Data(bytes))
     }
 
     /// Stages fitted state that is not a network (a scaler, centroids) as model `name`.
@@ -155,7 +152,7 @@ extension Store {
             start = .new(pipeline: pipeline, datasetID: datasetID, config: configText, seed: seed)
         }
         return try withRun(start) { runID in
-            let run = RecordedRun(id: runID, store: self, seed: seed, directory: outputDirectory ?? "runs/\(runID)", resuming: resume != nil)
+            let run = RecordedRun(id: runID, store: self, directory: outputDirectory ?? "runs/\(runID)", resuming: resume != nil)
             let value = try body(run)
             return (value, run.results)
         }

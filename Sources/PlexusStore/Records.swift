@@ -30,7 +30,9 @@ public struct RunRecord: Equatable, Sendable {
         datasetID = try row.decode(forColumn: "dataset_id")
         config = try row.decode(forColumn: "config")
         let statusText: String = try row.decode(forColumn: "status")
-        guard let status = RunStatus(rawValue: statusText) else { throw Timestamp.TimestampError(text: statusText) }
+        guard let status = RunStatus(rawValue: statusText) else {
+            throw UnreadableValue(text: statusText, expected: RunStatus.allCases.map(\.rawValue).joined(separator: ", "))
+        }
         self.status = status
         seed = UInt64(bitPattern: try row.decode(Int64.self, forColumn: "seed"))
         startedAt = try Timestamp.parse(row.decode(forColumn: "started_at"))
@@ -76,18 +78,20 @@ public struct StoreMigration: Sendable {
 
 /// Timestamps are stored as ISO-8601 UTC text so they read well in `sqlite3` and sort as text.
 enum Timestamp {
-    static func now() -> String { Date().formatted(.iso8601) }
+    static func now() -> String { text(Date()) }
     static func text(_ date: Date) -> String { date.formatted(.iso8601) }
 
     static func parse(_ text: String) throws -> Date {
         guard let date = try? Date(text, strategy: .iso8601) else {
-            throw TimestampError(text: text)
+            throw UnreadableValue(text: text, expected: "an ISO-8601 timestamp")
         }
         return date
     }
+}
 
-    struct TimestampError: Error, CustomStringConvertible {
-        let text: String
-        var description: String { "not an ISO-8601 timestamp: '\(text)'" }
-    }
+/// A stored value that is not what its column holds.
+struct UnreadableValue: Error, CustomStringConvertible {
+    let text: String
+    let expected: String
+    var description: String { "expected \(expected), found '\(text)'" }
 }

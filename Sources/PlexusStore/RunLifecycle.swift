@@ -112,8 +112,7 @@ extension Store {
     func markInterrupted(runID: Int64, signal: Int32) throws {
         let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
         try perform("mark run \(runID) interrupted") { db in
-            try db.execute(sql: "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status = 'running'",
-                           arguments: [Timestamp.now(), "interrupted by \(name)", runID])
+            try RunLiveness.markInterrupted(runID: runID, at: Date(), reason: "interrupted by \(name)", db)
         }
     }
 

@@ -26,13 +26,18 @@ enum RunLiveness {
             for row in try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE status = 'running'") {
                 let run = try RunRecord(row: row)
                 guard let reason = deathReason(run, now: now) else { continue }
-                let lastSeen = run.heartbeatAt ?? run.startedAt
-                try db.execute(sql: "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status = 'running'",
-                               arguments: [Timestamp.text(lastSeen), reason, run.id])
+                try markInterrupted(runID: run.id, at: run.heartbeatAt ?? run.startedAt, reason: reason, db)
                 found.append(ReconciledRun(id: run.id, pipeline: run.pipeline, reason: reason))
             }
             return found
         }
+    }
+
+    /// Marks a run that is still `running` as `interrupted`, finished at `date`, with `reason` as its error. A run
+    /// that has already ended (its final transaction committed first) keeps its status.
+    static func markInterrupted(runID: Int64, at date: Date, reason: String, _ db: Database) throws {
+        try db.execute(sql: "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status = 'running'",
+                       arguments: [Timestamp.text(date), reason, runID])
     }
 
     /// Why `run` cannot finish any more, or nil while it may still be alive. On its own host a run's process is

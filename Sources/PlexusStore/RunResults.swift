@@ -17,8 +17,8 @@ public struct StoredModel: Equatable, Sendable {
     }
 }
 
-/// A file a run wrote (chart, heat map, CSV…), as a row of `artifacts`. Files under `Store.inlineArtifactLimit`
-/// keep their bytes in the database, so the database alone can show a run; the file on disk stays for the user.
+/// A file a run wrote (chart, heat map, CSV…), as a row of `artifacts`. Small files (PlexusKit's
+/// `RecordedRun.inlineLimit`) keep their bytes in the database, so the database alone can show a run; the file on disk stays for the user.
 public struct ArtifactRecord: Equatable, Sendable {
     public var name: String
     /// What it shows: "chart", "heatmap", "image", "table", "weights"…
