@@ -33,13 +33,14 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto"),
 
         // The engine: tensors, autograd, layers, losses, optimizers, training loop. No file or database I/O.
         .target(name: "Plexus", dependencies: ["CDNNL"], swiftSettings: fastMath),
         // SQLite store shared by every pipeline.
         .target(name: "PlexusStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-        // File formats: CSV, PNG (libpng), safetensors, YAML pipeline files.
-        .target(name: "PlexusFormats", dependencies: ["CPNG", "CZlib", "Yams"], swiftSettings: fastMath),
+        // File formats: CSV, PNG (libpng), safetensors, YAML pipeline files; SHA-256 (libcrypto).
+        .target(name: "PlexusFormats", dependencies: ["CPNG", "CZlib", "CCrypto", "Yams"], swiftSettings: fastMath),
         // Glue used by the executables: models from YAML specs, built-in pipeline files, checkpoints, runs recorded in
         // the store, one-line errors.
         .target(name: "PlexusKit", dependencies: [
