@@ -1,7 +1,7 @@
 # Plexus: the two commands a new user runs on a fresh Debian 12 machine are `make demo` and `make test`.
 # Both install the Debian packages Plexus links against when they are missing.
 
-DEB_PACKAGES := libdnnl-dev libpng-dev libsqlite3-dev sqlite3 zlib1g-dev
+DEB_PACKAGES := libdnnl-dev libpng-dev libsqlite3-dev sqlite3 zlib1g-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core libssl-dev libnifti2-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
@@ -11,7 +11,7 @@ PREFIX ?= /usr/local
 
 .PHONY: demo test bench deps build builtin-pipelines install uninstall fixtures clean
 
-## Install the missing Debian packages (oneDNN, libpng, SQLite).
+## Install the missing Debian packages (oneDNN, libpng, SQLite, cairo and pango with the DejaVu fonts, libcrypto, nifticlib).
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "Swift 6 is required (https://www.swift.org/install/linux/): swift not found on PATH" >&2; exit 1; }
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "PlexusStore", targets: ["PlexusStore"]),
         .library(name: "PlexusFormats", targets: ["PlexusFormats"]),
         .library(name: "PlexusKit", targets: ["PlexusKit"]),
+        .library(name: "PlexusCharts", targets: ["PlexusCharts"]),
         .executable(name: "plexus", targets: ["plexus"]),
         .executable(name: "plexus-bench", targets: ["plexus-bench"]),
         .executable(name: "forecast", targets: ["forecast"]),
@@ -33,6 +34,7 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "pangocairo"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto"),
 
         // The engine: tensors, autograd, layers, losses, optimizers, training loop. No file or database I/O.
@@ -41,10 +43,12 @@ let package = Package(
         .target(name: "PlexusStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // File formats: CSV, PNG (libpng), safetensors, YAML pipeline files; SHA-256 (libcrypto).
         .target(name: "PlexusFormats", dependencies: ["CPNG", "CZlib", "CCrypto", "Yams"], swiftSettings: fastMath),
+        // Charts and pictures on cairo, text by pango: drawn once, written as PNG or SVG.
+        .target(name: "PlexusCharts", dependencies: ["CCairo", "PlexusFormats"]),
         // Glue used by the executables: models from YAML specs, built-in pipeline files, checkpoints, runs recorded in
         // the store, one-line errors.
         .target(name: "PlexusKit", dependencies: [
-            "Plexus", "PlexusStore", "PlexusFormats", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Plexus", "PlexusStore", "PlexusFormats", "PlexusCharts", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .executableTarget(name: "plexus", dependencies: [
@@ -53,10 +57,10 @@ let package = Package(
         .executableTarget(name: "plexus-bench", dependencies: ["PlexusKit"], swiftSettings: fastMath),
 
         // One library per pipeline (the logic, testable) and one thin executable each.
-        .target(name: "ForecastPipeline", dependencies: ["PlexusKit"]),
-        .target(name: "ClassifyPipeline", dependencies: ["PlexusKit"]),
-        .target(name: "ClusterPipeline", dependencies: ["PlexusKit"]),
-        .target(name: "AnomalyPipeline", dependencies: ["PlexusKit"]),
+        .target(name: "ForecastPipeline", dependencies: ["PlexusKit", "PlexusCharts"]),
+        .target(name: "ClassifyPipeline", dependencies: ["PlexusKit", "PlexusCharts"]),
+        .target(name: "ClusterPipeline", dependencies: ["PlexusKit", "PlexusCharts"]),
+        .target(name: "AnomalyPipeline", dependencies: ["PlexusKit", "PlexusCharts"]),
         .executableTarget(name: "forecast", dependencies: ["ForecastPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "classify", dependencies: ["ClassifyPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "anomaly", dependencies: ["AnomalyPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -67,6 +71,7 @@ let package = Package(
         .testTarget(name: "PlexusTests", dependencies: ["Plexus"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PlexusStoreTests", dependencies: ["PlexusStore", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Fixtures"]),
         .testTarget(name: "PlexusFormatsTests", dependencies: ["PlexusFormats"]),
+        .testTarget(name: "PlexusChartsTests", dependencies: ["PlexusCharts", "PlexusFormats"]),
         .testTarget(name: "PlexusKitTests", dependencies: ["PlexusKit", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ClassifyPipelineTests", dependencies: ["ClassifyPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -90,11 +90,11 @@ struct Detector {
     }
 
     /// The picture of one scan: the scan, the reconstruction, and each method's heat map over the scan.
-    static func panel(_ analysis: Analysis, thresholds: [Method: MethodThreshold]) -> PNGImage {
-        Rendering.strip([analysis.scan.plane.grayImage, analysis.reconstruction.grayImage] + Method.allCases.map { method in
+    static func panel(_ analysis: Analysis, thresholds: [Method: MethodThreshold]) -> [PNGImage] {
+        [analysis.scan.plane.grayImage, analysis.reconstruction.grayImage] + Method.allCases.map { method in
             Rendering.overlay(scan: analysis.scan.plane, map: analysis.maps[method]!.map, scale: thresholds[method]!.displayScale,
                               truth: analysis.scan.truth)
-        })
+        }
     }
 }
 

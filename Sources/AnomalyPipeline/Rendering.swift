@@ -1,4 +1,5 @@
 import Foundation
+import PlexusCharts
 import PlexusFormats
 import PlexusKit
 
@@ -48,57 +49,34 @@ enum Rendering {
         }
     }
 
-    /// Images of one size side by side, `gap` black pixels apart.
-    static func strip(_ images: [PNGImage], gap: Int = 2) -> PNGImage {
-        let (width, height) = (images[0].width, images[0].height)
-        var canvas = Canvas(width: images.count * width + (images.count - 1) * gap, height: height, background: .black)
-        for (position, image) in images.enumerated() { canvas.paste(image, x: position * (width + gap), y: 0) }
-        return canvas.pngImage
-    }
-
-    /// Images of one width stacked top to bottom, `gap` black pixels apart.
-    static func stack(_ images: [PNGImage], gap: Int = 2) -> PNGImage {
-        var canvas = Canvas(width: images[0].width, height: images.map(\.height).reduce(0, +) + gap * (images.count - 1), background: .black)
-        var y = 0
-        for image in images {
-            canvas.paste(image, x: 0, y: y)
-            y += image.height + gap
-        }
-        return canvas.pngImage
+    /// Rows of images of one size, `gap` black pixels apart, with no title: held-out scan | reconstruction | maps.
+    static func rows(_ rows: [[PNGImage]]) -> Figure {
+        var grid = ImageGrid(columns: rows.first?.count ?? 1, gap: 2)
+        grid.tiles = rows.flatMap { $0.map { ImageGrid.Tile(image: $0) } }
+        return Figure(title: nil, [grid], background: .black)
     }
 
     /// Tiles in rows of `columns`, each framed by its colour (red abnormal, green normal, gray unlabelled) and
     /// captioned with its number, the image score.
-    static func grid(_ tiles: [(image: PNGImage, frame: Color, caption: String)], columns: Int) -> PNGImage {
-        let border = 3
-        let cell = (width: tiles[0].image.width + 2 * border, height: tiles[0].image.height + 2 * border)
-        let rows = (tiles.count + columns - 1) / columns
-        var canvas = Canvas(width: min(columns, tiles.count) * cell.width, height: rows * cell.height)
-        for (position, tile) in tiles.enumerated() {
-            let (x, y) = ((position % columns) * cell.width, (position / columns) * cell.height)
-            canvas.fill(x: x, y: y, width: cell.width, height: cell.height, tile.frame)
-            canvas.paste(tile.image, x: x + border, y: y + border)
-            canvas.fill(x: x + border, y: y + border, width: Canvas.textWidth(tile.caption) + 6, height: 11, .black)
-            canvas.text(tile.caption, x: x + border + 3, y: y + border + 2, .white)
-        }
-        return canvas.pngImage
+    static func grid(_ tiles: [(image: PNGImage, frame: Color, caption: String)], columns: Int, title: String) -> Figure {
+        var grid = ImageGrid(columns: columns, gap: 0, border: 3, captions: .over)
+        grid.tiles = tiles.map { ImageGrid.Tile(image: $0.image, captions: [($0.caption, .white)], frame: $0.frame) }
+        return Figure(title: title, [grid])
     }
 
-    /// ROC curves of several methods as SVG, with the chance diagonal and each curve's AUROC in the legend.
-    static func rocSVG(_ curves: [(label: String, color: String, points: [(falsePositiveRate: Double, truePositiveRate: Double)], auroc: Double)],
-                       title: String) -> String {
-        let rate = SVGAxis.nice([0, 1], count: 5)
-        let plot = SVGPlotArea(left: 56, top: 36, right: 404, bottom: 384, x: rate, y: rate)
-        var svg = SVGDocument(width: 440, height: 430, title: title)
-        plot.drawAxes(on: &svg, xTitle: "false positive rate (normal scans flagged)", yTitle: "true positive rate (abnormal scans found)",
-                      grid: .both)
-        svg.line(from: plot.point(0, 0), to: plot.point(1, 1), color: "#999", dash: "4 4")
-        for curve in curves {
-            svg.polyline(curve.points.map { plot.point($0.falsePositiveRate, $0.truePositiveRate) }, color: curve.color, width: 2)
+    /// ROC curves of several methods, with the chance diagonal and each curve's AUROC in the legend.
+    static func roc(_ curves: [(label: String, color: Color, points: [(falsePositiveRate: Double, truePositiveRate: Double)], auroc: Double)],
+                    title: String) -> Figure {
+        var chart = LineChart(xTitle: "false positive rate (normal scans flagged)", yTitle: "true positive rate (abnormal scans found)",
+                              width: 460, height: 440)
+        chart.xAxis = .nice([0, 1], count: 5)
+        chart.yAxis = chart.xAxis
+        chart.verticalGrid = true
+        chart.legendCorner = .bottomRight
+        chart.series = [.init(name: nil, points: [(0, 0), (1, 1)], color: Color(hex: 0x999999), dashed: true)] + curves.map { curve in
+            .init(name: "\(curve.label) (AUROC \(String(format: "%.3f", curve.auroc)))",
+                  points: curve.points.map { ($0.falsePositiveRate, $0.truePositiveRate) }, color: curve.color, width: 2)
         }
-        let legend = curves.map { (label: "\($0.label) (AUROC \(String(format: "%.3f", $0.auroc)))", swatch: SVGSwatch.line(color: $0.color)) }
-        let size = SVGDocument.legendSize(legend)
-        svg.legend(legend, x: plot.right - size.width - 8, y: plot.bottom - size.height - 8)
-        return svg.rendered
+        return Figure(title: title, [chart])
     }
 }

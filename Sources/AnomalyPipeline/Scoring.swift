@@ -1,5 +1,6 @@
 import Foundation
 import Plexus
+import PlexusCharts
 import PlexusFormats
 import PlexusKit
 import PlexusStore
@@ -83,7 +84,7 @@ public enum AnomalyScoring {
 
             var results: [ScanResult] = []
             for (analysis, name) in zip(analyses, heatmapNames(scans.map(\.path))) {
-                let path = try run.artifact("heatmaps/" + name, kind: "heatmap", png: Detector.panel(analysis, thresholds: thresholds))
+                let path = try run.artifact("heatmaps/" + name, kind: "heatmap", figure: Rendering.rows([Detector.panel(analysis, thresholds: thresholds)]))
                 let verdicts = Dictionary(uniqueKeysWithValues: Method.allCases.map { method in
                     (method, Verdict(score: analysis.maps[method]!.score, calibration: calibrations[method]!))
                 })
@@ -93,7 +94,8 @@ public enum AnomalyScoring {
             run.tables { try AnomalyTables.insert(rows, runID: run.id, $0) }
 
             var artifacts = [Paths.join(run.directory, "heatmaps/") + " (\(analyses.count) PNGs)"]
-            artifacts.append(try run.artifact("most_anomalous.png", kind: "image", png: grid(analyses, thresholds: thresholds, count: options.gridSize)))
+            artifacts.append(try run.artifact("most_anomalous.png", kind: "image", figure: grid(
+                analyses, thresholds: thresholds, count: options.gridSize, title: "Run \(run.id): the \(min(options.gridSize, analyses.count)) highest autoencoder scores")))
             artifacts.append(try run.artifact("scores.csv", kind: "table", text: csv(results)))
 
             var metrics: [String: Double] = [:]
@@ -106,11 +108,11 @@ public enum AnomalyScoring {
                     let curves = Method.allCases.map { method in
                         let scores = analyses.map { $0.maps[method]!.score }
                         return (label: method == .autoencoder ? "autoencoder" : "intensity threshold (baseline)",
-                                color: method == .autoencoder ? "#d62728" : "#1f77b4",
+                                color: method == .autoencoder ? Color.red : Color.blue,
                                 points: DetectionMetrics.rocCurve(scores, labels), auroc: metrics["\(method).image_auroc"]!)
                     }
                     artifacts.append(try run.artifact("roc.svg", kind: "chart",
-                                                      text: Rendering.rocSVG(curves, title: "Image-level ROC, run \(run.id) (\(analyses.count) scans)")))
+                                                      figure: Rendering.roc(curves, title: "Image-level ROC, run \(run.id) (\(analyses.count) scans)")))
                 }
             }
             return Report(runID: run.id, modelRunID: options.modelRunID, results: results, thresholds: thresholds, metrics: metrics,
@@ -169,7 +171,7 @@ public enum AnomalyScoring {
     }
 
     /// The `count` scans the autoencoder scores highest, as heat maps framed by their label.
-    static func grid(_ analyses: [Detector.Analysis], thresholds: [Method: MethodThreshold], count: Int) -> PNGImage {
+    static func grid(_ analyses: [Detector.Analysis], thresholds: [Method: MethodThreshold], count: Int, title: String) -> Figure {
         let ranked = analyses.sorted { $0.maps[.autoencoder]!.score > $1.maps[.autoencoder]!.score }.prefix(count)
         let tiles = ranked.map { analysis in
             let frame = analysis.scan.label == "abnormal" ? Color(red: 0.85, green: 0.1, blue: 0.1)
@@ -178,7 +180,7 @@ public enum AnomalyScoring {
                                              scale: thresholds[.autoencoder]!.displayScale, truth: analysis.scan.truth),
                     frame: frame, caption: String(format: "%.4f", analysis.maps[.autoencoder]!.score))
         }
-        return Rendering.grid(tiles, columns: 4)
+        return Rendering.grid(tiles, columns: 4, title: title)
     }
 
     /// The heat maps' file names: each scan's own, prefixed by its folder's name when two scans share a name

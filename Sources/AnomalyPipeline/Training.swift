@@ -1,5 +1,6 @@
 import Foundation
 import Plexus
+import PlexusCharts
 import PlexusFormats
 import PlexusKit
 import PlexusStore
@@ -121,7 +122,7 @@ public enum AnomalyTraining {
             // A few held-out scans, each as scan | reconstruction | autoencoder map | intensity map.
             let shown = stride(from: 0, to: analyses.count, by: max(1, analyses.count / 6)).prefix(6).map { analyses[$0] }
             let panels = shown.map { Detector.panel($0, thresholds: thresholds) }
-            let picturePath = try run.artifact("held_out_reconstructions.png", kind: "heatmap", png: Rendering.stack(panels))
+            let picturePath = try run.artifact("held_out_reconstructions.png", kind: "heatmap", figure: Rendering.rows(panels))
 
             return Report(runID: run.id, modelSummary: summary(model, inputShape: [1, size, size]), history: history, trainScans: train.count,
                           heldOutScans: heldOut.count, validation: validation, thresholds: thresholds, heldOutFlagged: flagged,

@@ -8,10 +8,11 @@ enum Artifacts {
     /// Writes the plots into the run's folder and records them; returns the paths written.
     static func record(in run: RecordedRun, history: History?, report: ClassificationReport,
                        mistakes: (shown: [Plots.Mistake], total: Int), geometry: ImageGeometry, title: String) throws -> [String] {
-        var written = [try run.artifact("confusion.png", kind: "chart", png: Plots.confusion(report, title: title).pngImage)]
-        if let history { written.append(try run.artifact("learning_curves.png", kind: "chart", png: Plots.learningCurves(history).pngImage)) }
+        let confusion = Plots.confusion(report, title: title)
+        var written = [try run.artifact("confusion.png", kind: "chart", figure: confusion), try run.artifact("confusion.svg", kind: "chart", figure: confusion)]
+        if let history { written.append(try run.artifact("learning_curves.png", kind: "chart", figure: Plots.learningCurves(history))) }
         written.append(try run.artifact("misclassified.png", kind: "image",
-                                        png: Plots.mistakes(mistakes.shown, geometry: geometry, total: mistakes.total, title: title).pngImage))
+                                        figure: Plots.mistakes(mistakes.shown, geometry: geometry, total: mistakes.total, title: title)))
         return written
     }
 

@@ -304,8 +304,8 @@ public enum ClusterPipeline {
         for (user, id) in features.userIDs.enumerated() {
             rows.append([id, String(labels[user]), names[labels[user]], String(format: "%.4f", distances[user])])
         }
-        return [try run.artifact("pca.svg", kind: "chart", text: scatter),
-                try run.artifact("profiles.svg", kind: "chart", text: heatmap),
+        return [try run.artifact("pca.svg", kind: "chart", figure: scatter),
+                try run.artifact("profiles.svg", kind: "chart", figure: heatmap),
                 try run.artifact("segments.csv", kind: "table", text: CSV.write(header: ["user_id", "segment", "name", "distance"], rows: rows))]
     }
 

@@ -222,9 +222,9 @@ public enum ForecastPipeline {
             let charts = ForecastCharts(ticker: ticker, model: network.name, dates: dates, prices: prices, testStart: split.testStart,
                                         points: points, ahead: ahead, aheadDates: aheadDates, level: options.intervalLevel)
             let artifacts = [weightsPath,
-                             try run.artifact("forecast.svg", kind: "chart", text: charts.forecast(from: max(0, split.testStart - max(60, options.window)))),
-                             try run.artifact("forecast-recent.svg", kind: "chart", text: charts.forecast(from: max(0, prices.count - 90))),
-                             try run.artifact("loss.svg", kind: "chart", text: ForecastCharts.loss(firstHistory!, model: network.name))]
+                             try run.artifact("forecast.svg", kind: "chart", figure: charts.forecast(from: max(0, split.testStart - max(60, options.window)))),
+                             try run.artifact("forecast-recent.svg", kind: "chart", figure: charts.forecast(from: max(0, prices.count - 90))),
+                             try run.artifact("loss.svg", kind: "chart", figure: ForecastCharts.loss(firstHistory!, model: network.name))]
             return TickerReport(runID: run.id, ticker: ticker, series: series, split: split, model: network.name, history: firstHistory!,
                                 trainings: blocks.count, metrics: metrics, intervalLevel: options.intervalLevel, ahead: ahead,
                                 aheadDates: aheadDates, artifacts: artifacts, seconds: Date().timeIntervalSince(start))

@@ -25,11 +25,3 @@ public enum Statistics {
         return Double(sorted[lower]) * (1 - fraction) + Double(sorted[upper]) * fraction
     }
 }
-
-extension String {
-    /// The text with `&`, `<`, `>` and `"` escaped, for SVG (XML) text and attribute values.
-    public var xmlEscaped: String {
-        replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
-}

@@ -1,5 +1,6 @@
 import Foundation
 import Plexus
+import PlexusCharts
 import PlexusFormats
 import PlexusStore
 
@@ -103,6 +104,12 @@ public final class RecordedRun {
     @discardableResult
     public func artifact(_ name: String, kind: String, png image: PNGImage) throws -> String {
         try artifact(name, kind: kind, Data(try PNG.encode(image, path: Paths.join(directory, name))))
+    }
+
+    /// A figure as a PNG or an SVG artifact, by the name's extension.
+    @discardableResult
+    public func artifact(_ name: String, kind: String, figure: Figure) throws -> String {
+        try artifact(name, kind: kind, Data(name.lowercased().hasSuffix(".svg") ? try figure.svg() : try figure.png()))
     }
 
     /// Files up to this size keep their bytes in the database as well as on disk.

@@ -57,7 +57,7 @@ final class EndToEndTests: XCTestCase {
         let trained = try ClassifyPipeline.train(store: store, options: options)
         // Every file of the run is in `artifacts`, with its bytes; the model must come from the database alone.
         let artifacts = try store.artifacts(runID: trained.runID)
-        XCTAssertEqual(artifacts.map(\.name), ["confusion.png", "learning_curves.png", "misclassified.png", "model.safetensors"])
+        XCTAssertEqual(artifacts.map(\.name), ["confusion.png", "confusion.svg", "learning_curves.png", "misclassified.png", "model.safetensors"])
         for artifact in artifacts {
             XCTAssertEqual(artifact.bytes, try XCTUnwrap(artifact.path).map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) }, artifact.name)
         }

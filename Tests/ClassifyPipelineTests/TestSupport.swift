@@ -36,13 +36,14 @@ enum TinyImages {
         return PNGImage(width: size, height: size, channels: 1, pixels: pixels)
     }
 
-    /// `root/<class>/<n>.png`, `perClass` images per class.
-    static func write(to root: String, perClass: Int, seed: UInt64) throws {
+    /// `root/<class>/<n>.png`, `perClass` images per class; `folders` names the classes' folders (their own names
+    /// by default).
+    static func write(to root: String, perClass: Int, seed: UInt64, folders: [String] = classes) throws {
         var rng = RandomGenerator(seed: seed)
-        for label in classes {
-            try FileManager.default.createDirectory(atPath: root + "/" + label, withIntermediateDirectories: true)
+        for (label, folder) in zip(classes, folders) {
+            try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
             for index in 0..<perClass {
-                try PNG.write(image(label, rng: &rng), path: "\(root)/\(label)/\(String(format: "%03d", index)).png")
+                try PNG.write(image(label, rng: &rng), path: "\(root)/\(folder)/\(String(format: "%03d", index)).png")
             }
         }
     }
@@ -67,10 +68,10 @@ enum TinyImages {
         """
 
     /// A data set (train 20 per class, test 8 per class), the tiny pipeline file, and options to train on them.
-    static func setUp(_ test: XCTestCase) throws -> (root: String, options: TrainOptions) {
+    static func setUp(_ test: XCTestCase, folders: [String] = classes) throws -> (root: String, options: TrainOptions) {
         let root = try temporaryDirectory(test)
-        try write(to: root + "/train", perClass: 20, seed: 1)
-        try write(to: root + "/test", perClass: 8, seed: 2)
+        try write(to: root + "/train", perClass: 20, seed: 1, folders: folders)
+        try write(to: root + "/test", perClass: 8, seed: 2, folders: folders)
         try pipeline.write(toFile: root + "/tiny.yml", atomically: true, encoding: .utf8)
         var options = TrainOptions(directory: root + "/train")
         options.testDirectory = root + "/test"

@@ -74,7 +74,7 @@ final class PipelineTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/out/" + name), name)
         }
         let chart = try String(contentsOfFile: directory + "/out/forecast.svg", encoding: .utf8)
-        XCTAssertTrue(chart.hasPrefix("<svg") && chart.contains("<polygon") && chart.contains("linear, next 3 days"))
+        XCTAssertTrue(chart.hasPrefix("<svg") && chart.contains("<path") && chart.contains("linear, next 3 days"))
         XCTAssertTrue(report.verdict.hasPrefix("The linear "), report.verdict)
         XCTAssertTrue(report.metricsTable.contains("moving_average"))
     }
