@@ -36,13 +36,15 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "pangocairo"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto"),
+        // nifticlib needs a C target: its header includes <znzlib.h>, which this target's include folder forwards.
+        .target(name: "CNIfTI", path: "Sources/CNIfTI"),
 
         // The engine: tensors, autograd, layers, losses, optimizers, training loop. No file or database I/O.
         .target(name: "Plexus", dependencies: ["CDNNL"], swiftSettings: fastMath),
         // SQLite store shared by every pipeline.
         .target(name: "PlexusStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-        // File formats: CSV, PNG (libpng), safetensors, YAML pipeline files; SHA-256 (libcrypto).
-        .target(name: "PlexusFormats", dependencies: ["CPNG", "CZlib", "CCrypto", "Yams"], swiftSettings: fastMath),
+        // File formats: CSV, PNG (libpng), NIfTI (nifticlib), safetensors, YAML pipeline files; SHA-256 (libcrypto).
+        .target(name: "PlexusFormats", dependencies: ["CPNG", "CZlib", "CCrypto", "CNIfTI", "Yams"], swiftSettings: fastMath),
         // Charts and pictures on cairo, text by pango: drawn once, written as PNG or SVG.
         .target(name: "PlexusCharts", dependencies: ["CCairo", "PlexusFormats"]),
         // Glue used by the executables: models from YAML specs, built-in pipeline files, checkpoints, runs recorded in

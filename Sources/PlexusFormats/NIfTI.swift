@@ -1,3 +1,5 @@
+import CNIfTI
+
 /// A NIfTI-1 image: the header fields a reader of anatomical volumes needs, and the voxels as `Float`.
 ///
 /// Voxels are stored with the first axis fastest (x, then y, then z, then t...), exactly as in the file,
@@ -45,10 +47,14 @@ public struct NIfTIVolume {
     }
 }
 
-/// Reads NIfTI-1 single-file images (`.nii`, or `.nii.gz` through zlib), either byte order.
+/// Reads NIfTI-1 single-file images (`.nii`, or `.nii.gz` through zlib), either byte order, through nifticlib
+/// (Debian's libnifti2-dev): it swaps the header, derives the voxel-to-world matrices (qform quaternion, sform rows)
+/// and knows each data type's size and byte swapping.
 ///
-/// The reader checks what would otherwise produce silent garbage: the header size and magic, the rank,
-/// that `bitpix` agrees with the datatype, and that the file holds every voxel the header promises.
+/// Before handing the header over, the reader checks what nifticlib would otherwise reject with a message on
+/// stderr, or accept and turn into silent garbage, so that each problem is one line naming the file and the header
+/// field: the header size and magic, the rank and sizes, the data type (only real-valued ones) and `bitpix`, the
+/// voxel offset, and that the file holds every voxel the header promises.
 public enum NIfTI {
     /// The fixed size of a NIfTI-1 header, which is also how the byte order is told.
     static let headerSize = 348
@@ -64,120 +70,90 @@ public enum NIfTI {
         guard bytes.count >= headerSize else {
             throw FormatError(path: path, "not a NIfTI-1 file: \(bytes.count) bytes is shorter than the 348-byte header")
         }
-        let little = HeaderReader(bytes: bytes, bigEndian: false)
-        let bigEndian: Bool
-        switch (little.int32(0), little.int32(0).byteSwapped) {
-        case (Int32(headerSize), _): bigEndian = false
-        case (_, Int32(headerSize)): bigEndian = true
+        var raw = nifti_1_header()
+        withUnsafeMutableBytes(of: &raw) { $0.copyBytes(from: bytes[0..<headerSize]) }
+        let sizeField = raw.sizeof_hdr
+        let swapped: Bool
+        switch (sizeField, sizeField.byteSwapped) {
+        case (Int32(headerSize), _): swapped = false
+        case (_, Int32(headerSize)): swapped = true
         case (540, _), (_, 540): throw FormatError(path: path, "NIfTI-2 files are not supported (sizeof_hdr is 540); convert to NIfTI-1")
-        default:
-            throw FormatError(path: path, "not a NIfTI-1 file: sizeof_hdr is \(little.int32(0)), expected 348 in either byte order")
+        default: throw FormatError(path: path, "not a NIfTI-1 file: sizeof_hdr is \(sizeField), expected 348 in either byte order")
         }
-        let header = HeaderReader(bytes: bytes, bigEndian: bigEndian)
-        let magic = String(decoding: bytes[344..<347], as: UTF8.self)
-        guard magic == "n+1" else {
-            let found = magic == "ni1" ? "'ni1' (a .hdr/.img pair; only single .nii files are read)" : "\(Array(bytes[344..<348]))"
+        var header = raw
+        if swapped { swap_nifti_header(&header, 1) }
+        let (dimensions, dataType, start) = try check(header, fileSize: bytes.count, path: path)
+
+        guard let image = bytes.withUnsafeBytes({ plexus_nifti_header_image($0.baseAddress, path) }) else {
+            throw FormatError(path: path, "nifticlib could not read the header")
+        }
+        defer { nifti_image_free(image) }
+        let nim = image.pointee
+        // nifticlib zeroes a slope or intercept that is not finite; a zero slope means "no scaling" (the standard's rule).
+        let slope = nim.scl_slope != 0 ? Double(nim.scl_slope) : 1, intercept = nim.scl_slope != 0 ? Double(nim.scl_inter) : 0
+        // The sform when sform_code > 0, else the qform, which nifticlib sets to the voxel sizes when qform_code is 0.
+        let matrix = nim.sform_code > 0 ? nim.sto_xyz : nim.qto_xyz
+        let rows = withUnsafeBytes(of: matrix.m) { Array($0.bindMemory(to: Float.self)) }
+        let affine = (0..<3).map { row in (0..<4).map { Double(rows[row * 4 + $0]) } }
+        let pixdim = withUnsafeBytes(of: nim.pixdim) { Array($0.bindMemory(to: Float.self)) }
+        let description = withUnsafeBytes(of: nim.descrip) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+
+        var data = Array(bytes[start..<start + dimensions.reduce(1, *) * dataType.bytes])
+        if swapped && dataType.bytes > 1 {
+            data.withUnsafeMutableBytes { nifti_swap_Nbytes($0.count / dataType.bytes, Int32(dataType.bytes), $0.baseAddress) }
+        }
+        return NIfTIVolume(dimensions: dimensions, spacing: (1...dimensions.count).map { Double(pixdim[$0]) }, dataType: dataType, slope: slope,
+                           intercept: intercept, affine: affine, bigEndian: swapped == (1.littleEndian == 1), description: description,
+                           voxels: samples(data, dataType, slope: slope, intercept: intercept))
+    }
+
+    /// The header's sizes, data type and where the voxels start, or an error naming the field that is wrong.
+    static func check(_ header: nifti_1_header, fileSize: Int, path: String) throws -> (dimensions: [Int], dataType: NIfTIVolume.DataType, start: Int) {
+        let magic = withUnsafeBytes(of: header.magic) { Array($0.prefix(3)) }
+        guard magic == Array("n+1".utf8) else {
+            let found = magic == Array("ni1".utf8) ? "'ni1' (a .hdr/.img pair; only single .nii files are read)" : "\(magic)"
             throw FormatError(path: path, "header field magic: expected 'n+1', found \(found)")
         }
-
-        let rank = Int(header.int16(40))
+        let dim = withUnsafeBytes(of: header.dim) { Array($0.bindMemory(to: Int16.self)) }
+        let rank = Int(dim[0])
         guard (1...7).contains(rank) else { throw FormatError(path: path, "header field dim[0]: expected a rank of 1 to 7, found \(rank)") }
-        let dimensions = (1...rank).map { Int(header.int16(40 + 2 * $0)) }
+        let dimensions = (1...rank).map { Int(dim[$0]) }
         if let axis = dimensions.firstIndex(where: { $0 < 1 }) {
             throw FormatError(path: path, "header field dim[\(axis + 1)]: expected a positive size, found \(dimensions[axis])")
         }
-        let code = header.int16(70)
-        guard let dataType = NIfTIVolume.DataType(rawValue: code) else {
-            throw FormatError(path: path, "header field datatype: \(code) is not supported (expected one of: "
+        guard let dataType = NIfTIVolume.DataType(rawValue: header.datatype) else {
+            throw FormatError(path: path, "header field datatype: \(header.datatype) is not supported (expected one of: "
                               + NIfTIVolume.DataType.allCases.map { "\($0.rawValue) \($0)" }.joined(separator: ", ") + ")")
         }
-        let bitpix = Int(header.int16(72))
-        guard bitpix == dataType.bytes * 8 else {
-            throw FormatError(path: path, "header field bitpix: \(bitpix) does not match datatype \(dataType) (\(dataType.bytes * 8) bits)")
+        guard Int(header.bitpix) == dataType.bytes * 8 else {
+            throw FormatError(path: path, "header field bitpix: \(header.bitpix) does not match datatype \(dataType) (\(dataType.bytes * 8) bits)")
         }
-        let pixdim = (0...7).map { Double(header.float32(76 + 4 * $0)) }
-        let offset = Double(header.float32(108))
+        let offset = Double(header.vox_offset)
         guard offset >= Double(headerSize), offset.rounded() == offset else {
             throw FormatError(path: path, "header field vox_offset: expected a whole number of at least 348, found \(offset)")
         }
-        let count = dimensions.reduce(1, *)
-        let start = Int(offset), end = start + count * dataType.bytes
-        guard end <= bytes.count else {
+        let start = Int(offset), end = start + dimensions.reduce(1, *) * dataType.bytes
+        guard end <= fileSize else {
             throw FormatError(path: path, "the header promises \(dimensions.map(String.init).joined(separator: "x")) \(dataType) voxels "
-                              + "(\(end - start) bytes from offset \(start)) but the file has \(bytes.count - start) bytes of data")
+                              + "(\(end - start) bytes from offset \(start)) but the file has \(fileSize - start) bytes of data")
         }
-        let rawSlope = Double(header.float32(112)), rawIntercept = Double(header.float32(116))
-        let scaled = rawSlope != 0 && rawSlope.isFinite
-        let slope = scaled ? rawSlope : 1, intercept = scaled && rawIntercept.isFinite ? rawIntercept : 0
-
-        let voxels = header.samples(dataType, from: start, count: count, slope: slope, intercept: intercept)
-        return NIfTIVolume(dimensions: dimensions, spacing: Array(pixdim[1...rank]), dataType: dataType, slope: slope,
-                           intercept: intercept, affine: affine(header, pixdim: pixdim), bigEndian: bigEndian,
-                           description: String(decoding: bytes[148..<228].prefix { $0 != 0 }, as: UTF8.self), voxels: voxels)
+        return (dimensions, dataType, start)
     }
 
-    /// The voxel-to-world matrix by the standard's three methods, best first.
-    static func affine(_ header: HeaderReader, pixdim: [Double]) -> [[Double]] {
-        let qformCode = header.int16(252), sformCode = header.int16(254)
-        if sformCode > 0 {
-            return (0..<3).map { row in (0..<4).map { Double(header.float32(280 + 16 * row + 4 * $0)) } }
-        }
-        let (dx, dy, dz) = (pixdim[1], pixdim.count > 2 ? pixdim[2] : 1, pixdim.count > 3 ? pixdim[3] : 1)
-        guard qformCode > 0 else {
-            return [[dx, 0, 0, 0], [0, dy, 0, 0], [0, 0, dz, 0]]
-        }
-        // The rotation is the unit quaternion (a, b, c, d) with a = sqrt(1 - b² - c² - d²); qfac = pixdim[0]
-        // flips the third axis for left-handed storage.
-        let (b, c, d) = (Double(header.float32(256)), Double(header.float32(260)), Double(header.float32(264)))
-        let a = max(0, 1 - (b * b + c * c + d * d)).squareRoot()
-        let qfac = pixdim[0] < 0 ? -1.0 : 1.0
-        let rotation = [
-            [a * a + b * b - c * c - d * d, 2 * (b * c - a * d), 2 * (b * d + a * c)],
-            [2 * (b * c + a * d), a * a + c * c - b * b - d * d, 2 * (c * d - a * b)],
-            [2 * (b * d - a * c), 2 * (c * d + a * b), a * a + d * d - c * c - b * b],
-        ]
-        let offsets = (0..<3).map { Double(header.float32(268 + 4 * $0)) }
-        return (0..<3).map { row in
-            [rotation[row][0] * dx, rotation[row][1] * dy, rotation[row][2] * dz * qfac, offsets[row]]
-        }
-    }
-
-    /// Reads numbers from the header and data in the file's byte order.
-    struct HeaderReader {
-        let bytes: [UInt8]
-        let bigEndian: Bool
-
-        func int16(_ offset: Int) -> Int16 { Int16(bitPattern: UInt16(truncatingIfNeeded: unsigned(offset, 2))) }
-        func int32(_ offset: Int) -> Int32 { Int32(bitPattern: UInt32(truncatingIfNeeded: unsigned(offset, 4))) }
-        func float32(_ offset: Int) -> Float { Float(bitPattern: UInt32(truncatingIfNeeded: unsigned(offset, 4))) }
-
-        /// The `width`-byte unsigned integer at `offset`.
-        func unsigned(_ offset: Int, _ width: Int) -> UInt64 {
-            var value: UInt64 = 0
-            for index in 0..<width {
-                let byte = UInt64(bytes[offset + (bigEndian ? index : width - 1 - index)])
-                value = value << 8 | byte
+    /// The voxels in `data` (native byte order), scaled in double precision by `slope` and `intercept`.
+    static func samples(_ data: [UInt8], _ type: NIfTIVolume.DataType, slope: Double, intercept: Double) -> [Float] {
+        data.withUnsafeBytes { raw in
+            func scaled<T>(_: T.Type, _ value: (T) -> Double) -> [Float] {
+                raw.bindMemory(to: T.self).map { Float(value($0) * slope + intercept) }
             }
-            return value
-        }
-
-        /// `count` voxels of `type` starting at `start`, scaled (in double precision) by `slope` and `intercept`.
-        func samples(_ type: NIfTIVolume.DataType, from start: Int, count: Int, slope: Double, intercept: Double) -> [Float] {
-            let width = type.bytes
-            return (0..<count).map { index in
-                let raw = unsigned(start + index * width, width)
-                return Float(value(raw, type) * slope + intercept)
-            }
-        }
-
-        private func value(_ raw: UInt64, _ type: NIfTIVolume.DataType) -> Double {
             switch type {
-            case .uint8, .uint16: return Double(raw)
-            case .int8: return Double(Int8(bitPattern: UInt8(truncatingIfNeeded: raw)))
-            case .int16: return Double(Int16(bitPattern: UInt16(truncatingIfNeeded: raw)))
-            case .int32: return Double(Int32(bitPattern: UInt32(truncatingIfNeeded: raw)))
-            case .float32: return Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw)))
-            case .float64: return Double(bitPattern: raw)
+            case .uint8: return scaled(UInt8.self, Double.init)
+            case .int8: return scaled(Int8.self, Double.init)
+            case .int16: return scaled(Int16.self, Double.init)
+            case .uint16: return scaled(UInt16.self, Double.init)
+            case .int32: return scaled(Int32.self, Double.init)
+            case .float32: return scaled(Float.self, Double.init)
+            case .float64: return scaled(Double.self, { $0 })
             }
         }
     }

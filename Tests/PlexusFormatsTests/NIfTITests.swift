@@ -82,6 +82,10 @@ final class NIfTITests: XCTestCase {
         let qform = try NIfTI.decode(makeVolume(sformCode: 0, qformCode: 1), path: "v.nii")
         // 180° about z negates x and y; voxel sizes 1, 1.5, 2.
         XCTAssertEqual(qform.world(1, 2, 3), [10 - 1, 20 - 3, 30 + 6])
+        // qfac = pixdim[0] = -1 (left-handed storage) flips the third axis.
+        var flipped = makeVolume(sformCode: 0, qformCode: 1)
+        flipped.replaceSubrange(76..<80, with: withUnsafeBytes(of: Float(-1).bitPattern.littleEndian) { Array($0) })
+        XCTAssertEqual(try NIfTI.decode(flipped, path: "v.nii").world(1, 2, 3), [10 - 1, 20 - 3, 30 - 6])
         let plain = try NIfTI.decode(makeVolume(sformCode: 0, qformCode: 0), path: "v.nii")
         XCTAssertEqual(plain.world(1, 2, 3), [1, 3, 6])
     }
