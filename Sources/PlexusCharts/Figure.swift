@@ -95,6 +95,7 @@ public struct Figure {
             panel.draw(painter, in: frame)
         }
         try ChartError.check(cairo_status(context), "drawing")
+        if let failure = painter.failure { throw failure }
         return painter
     }
 

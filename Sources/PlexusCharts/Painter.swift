@@ -28,6 +28,8 @@ public final class Painter {
     let context: OpaquePointer
     /// Every text drawn, with where its box starts and its size, for the SVG's text layer.
     private(set) var texts: [PlacedText] = []
+    /// Why a drawing call could not be carried out; `Figure` throws it.
+    private(set) var failure: ChartError?
 
     init(context: OpaquePointer) { self.context = context }
 
@@ -113,9 +115,12 @@ public final class Painter {
         let rgb = image.converted(toChannels: 3)
         guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(rgb.width), Int32(rgb.height)) else { return }
         defer { cairo_surface_destroy(surface) }
+        guard cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS, let data = cairo_image_surface_get_data(surface) else {
+            failure = ChartError("cairo cannot hold a \(rgb.width)x\(rgb.height) image")
+            return
+        }
         cairo_surface_flush(surface)
         let stride = Int(cairo_image_surface_get_stride(surface))
-        let data = cairo_image_surface_get_data(surface)!
         func byte(_ value: Float) -> UInt32 { UInt32((min(max(value, 0), 1) * 255).rounded()) }
         for row in 0..<rgb.height {
             let line = UnsafeMutableRawPointer(data + row * stride).assumingMemoryBound(to: UInt32.self)
