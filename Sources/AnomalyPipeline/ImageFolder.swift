@@ -145,7 +145,7 @@ public enum ImageFolder {
         guard let data = FileManager.default.contents(atPath: path) else { throw FormatError(path: path, "cannot read file") }
         let bytes = [UInt8](data)
         let image = try PNG.decode(bytes, path: path)
-        return Scan(path: path, label: label, row: ImageRow(path: path, label: label, split: split, png: bytes, decoded: image),
+        return Scan(path: path, label: label, row: try ImageRow(path: path, label: label, split: split, png: bytes, decoded: image),
                     plane: Plane(image).resized(width: size, height: size), truth: truth)
     }
 }

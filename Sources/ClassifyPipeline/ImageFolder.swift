@@ -10,8 +10,8 @@ struct ImageFile {
     let bytes: [UInt8]
     let image: PNGImage
 
-    func row(split: String) -> ImageRow {
-        ImageRow(path: path, label: label, split: split, png: bytes, decoded: image)
+    func row(split: String) throws -> ImageRow {
+        try ImageRow(path: path, label: label, split: split, png: bytes, decoded: image)
     }
 }
 

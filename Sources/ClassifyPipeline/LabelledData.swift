@@ -73,8 +73,8 @@ struct LabelledData {
         }
 
         let geometry = ImageGeometry.infer(from: files, size: options.imageSize, color: options.color)
-        let hashes = files.map { SHA256.hex($0.bytes) }
-        let testHashes = testFiles.map { SHA256.hex($0.bytes) }
+        let hashes = try files.map { try SHA256.hex($0.bytes) }
+        let testHashes = try testFiles.map { try SHA256.hex($0.bytes) }
         let labels = files.map { classIndex[$0.label!]! }
         let split = DataSplit.stratified(labels: labels, hashes: hashes, testHashes: Set(testHashes),
                                          fraction: options.validationFraction, seed: options.seed)

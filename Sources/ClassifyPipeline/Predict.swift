@@ -64,7 +64,7 @@ extension ClassifyPipeline {
         for error in scan.skipped { options.log("skipped \(error.description)") }
         let datasetID = try store.registerImageDataset(name: "predict: " + options.paths.joined(separator: " "),
                                                        source: "classify predict --run \(options.runID)",
-                                                       rows: scan.files.map { $0.row(split: "predict") })
+                                                       rows: try scan.files.map { try $0.row(split: "predict") })
         let config = InferenceConfig(modelRun: options.runID, weights: classifier.weights, paths: options.paths, csv: options.csvPath,
                                      skipped: scan.skipped.count)
         return try store.record(pipeline: "classify-predict", datasetID: datasetID, config: config, seed: classifier.seed,
@@ -103,7 +103,7 @@ extension ClassifyPipeline {
         }
         for error in scan.skipped { options.log("skipped \(error.description)") }
         let datasetID = try store.registerImageDataset(name: options.directory, source: "classify evaluate --run \(options.runID)",
-                                                       rows: scan.files.map { $0.row(split: "test") })
+                                                       rows: try scan.files.map { try $0.row(split: "test") })
         let config = InferenceConfig(modelRun: options.runID, weights: classifier.weights, paths: [options.directory], csv: nil,
                                      skipped: scan.skipped.count)
         return try store.record(pipeline: "classify-evaluate", datasetID: datasetID, config: config, seed: classifier.seed,

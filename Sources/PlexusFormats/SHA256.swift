@@ -6,13 +6,13 @@ import CCrypto
 /// project's 2-core machine against 9 s with this system library.
 public enum SHA256 {
     /// The digest as 64 lowercase hex characters.
-    public static func hex<Bytes: Collection>(_ message: Bytes) -> String where Bytes.Element == UInt8 {
+    public static func hex<Bytes: Collection>(_ message: Bytes) throws -> String where Bytes.Element == UInt8 {
         let bytes = Array(message)
         var digest = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
-        // EVP_Digest fails only when memory runs out; the digest would then be all zeros, so stop rather than record it.
+        // EVP_Digest fails only when memory runs out; the digest would then be all zeros, never to be recorded.
         guard EVP_Digest(bytes, bytes.count, &digest, &length, EVP_sha256(), nil) == 1, length == 32 else {
-            fatalError("libcrypto could not compute a SHA-256 digest (out of memory)")
+            throw FormatError(path: "<memory>", "libcrypto could not compute a SHA-256 digest (out of memory?)")
         }
         let digits = Array("0123456789abcdef".utf8)
         return String(decoding: digest.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)

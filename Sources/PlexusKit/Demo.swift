@@ -117,10 +117,10 @@ public enum Demo {
     }
 
     /// A content hash of a generated dataset, so the same data is recognised as the same `datasets` row.
-    static func fingerprint(_ data: Dataset) -> String {
+    static func fingerprint(_ data: Dataset) throws -> String {
         var bytes: [UInt8] = []
         for value in data.inputs.scalars { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
         if case .classes(let labels) = data.targets { bytes += labels.map { UInt8(truncatingIfNeeded: $0) } }
-        return SHA256.hex(bytes)
+        return try SHA256.hex(bytes)
     }
 }

@@ -47,17 +47,17 @@ public struct ImageRow: Equatable, Sendable {
     }
 
     /// A row for PNG `bytes` already decoded as `image`; the hash is computed here.
-    public init(path: String, label: String?, split: String, png bytes: [UInt8], decoded image: PNGImage) {
+    public init(path: String, label: String?, split: String, png bytes: [UInt8], decoded image: PNGImage) throws {
         self.init(path: path, label: label, split: split, width: image.width, height: image.height, channels: image.channels,
-                  sha256: SHA256.hex(bytes), png: bytes)
+                  sha256: try SHA256.hex(bytes), png: bytes)
     }
 
     /// A content hash of a whole data set: every row's path, label, split and image hash. The same files in the same
     /// splits give the same hash, so `registerImageDataset` finds the existing `datasets` row; moving one image to
     /// another split makes it a different data set.
-    public static func fingerprint(_ rows: [ImageRow]) -> String {
+    public static func fingerprint(_ rows: [ImageRow]) throws -> String {
         let lines = rows.map { "\($0.path)\t\($0.label ?? "")\t\($0.split)\t\($0.sha256)\n" }.sorted()
-        return SHA256.hex(Array(lines.joined().utf8))
+        return try SHA256.hex(Array(lines.joined().utf8))
     }
 }
 

@@ -43,7 +43,7 @@ final class EndToEndTests: XCTestCase {
             // The stored PNG bytes are the files themselves.
             let row = try Row.fetchOne(db, sql: "SELECT path, png, sha256 FROM images WHERE split = 'test' ORDER BY path LIMIT 1")!
             XCTAssertEqual([UInt8](row["png"] as Data), [UInt8](try Data(contentsOf: URL(fileURLWithPath: row["path"]))))
-            XCTAssertEqual(row["sha256"] as String, SHA256.hex([UInt8](row["png"] as Data)))
+            XCTAssertEqual(row["sha256"] as String, try SHA256.hex([UInt8](row["png"] as Data)))
         }
         for artifact in ["confusion.png", "learning_curves.png", "misclassified.png"] {
             XCTAssertNoThrow(try PNG.read(path: root + "/out/" + artifact), artifact)
