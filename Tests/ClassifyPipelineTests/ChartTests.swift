@@ -10,8 +10,7 @@ final class ConfusionChartTests: XCTestCase {
     /// Class folders named in German, Russian and markup: the confusion matrix's PNG and SVG carry the names as they are.
     func testNonASCIIClassNamesReachTheConfusionMatrix() throws {
         let folders = ["Übergröße", "Сумка (bag)", "<b>Hose & Co"]
-        var (root, options) = try TinyImages.setUp(self, folders: folders)
-        options.progress = .silent
+        let (root, options) = try TinyImages.setUp(self, folders: folders)
         let store = try ClassifyTables.open(path: root + "/plexus.db")
         let report = try ClassifyPipeline.train(store: store, options: options)
         XCTAssertEqual(Set(report.classes), Set(folders))
