@@ -15,7 +15,7 @@ public struct ExportCommand: ParsableCommand {
 
     @Option(name: .customLong("run"), help: "The run whose model to export.") var runID: Int64
     @Option(help: "SQLite database (default: $PLEXUS_DB, else ./plexus.db).") var db: String?
-    @Option(help: "Which of the run's saved models: model (the default), encoder (cluster) or checkpoint (an unfinished run's last epoch).")
+    @Option(help: "Which of the run's networks: model (the default), autoencoder or encoder (cluster), checkpoint (an unfinished run's last epoch).")
     var model = "model"
     @Option(name: [.short, .customLong("output")], help: "The ONNX file to write.") var output: String
 
@@ -24,6 +24,13 @@ public struct ExportCommand: ParsableCommand {
     public func run() throws {
         let store = try Store(path: Store.resolvePath(explicit: db))
         guard let record = try store.run(id: runID) else { throw StoreError(path: store.path, "no run \(runID)") }
+        let stored = try store.modelNames(runID: runID)
+        if try !stored.contains(model) || store.loadModel(runID: runID, name: model).card == nil {
+            let networks = try stored.filter { try store.loadModel(runID: runID, name: $0).card != nil }
+            let problem = stored.contains(model) ? "model '\(model)' is not a network (it has no model card)" : "saved no model '\(model)'"
+            throw ExportError("\(store.path): run \(runID) \(problem); the run's networks: "
+                              + (networks.isEmpty ? "none" : networks.joined(separator: ", ") + " (choose one with --model)"))
+        }
         let trained = try TrainedModel.load(store: store, runID: runID, pipeline: record.pipeline, names: [model])
         let bytes = try ONNXExport.model(trained)
         do {
