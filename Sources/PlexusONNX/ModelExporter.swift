@@ -38,9 +38,11 @@ public enum ONNXExport {
         return try model(trained.model, card: trained.card, metadata: metadata)
     }
 
-    /// The serialized ONNX model of `network` as its card describes it (input shape, output shape, name).
+    /// The serialized ONNX model of `network` as its card describes it (input shape, output shape, name). The
+    /// export is the inference form, so `network` is switched to evaluation mode.
     static func model(_ network: Sequential, card: ModelCard, metadata: [(key: String, value: String)],
                       gateOrder: GateOrder = .onnx) throws -> [UInt8] {
+        network.eval()
         var exporter = LayerExporter(gateOrder: gateOrder)
         exporter.graph.reserve(inputName)
         exporter.graph.reserve(outputName)

@@ -40,12 +40,12 @@ enum ONNXRuntimeCheck {
     /// Checks every case in one Python process; the results by case name.
     static func run(_ cases: [ExportCase]) throws -> [String: CheckResult] {
         let python = try python()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-onnx-\(UUID().uuidString)").path
+        let folder = try scratchFolder("plexus-onnx-cases")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var directories: [String] = []
         for item in cases {
             let directory = folder + "/" + item.name
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
             try Data(item.model).write(to: URL(fileURLWithPath: directory + "/model.onnx"))
             try Data(npy(item.input)).write(to: URL(fileURLWithPath: directory + "/input.npy"))
             try Data(npy(item.expected)).write(to: URL(fileURLWithPath: directory + "/expected.npy"))
@@ -96,6 +96,13 @@ enum ONNXRuntimeCheck {
         tensor.scalars.withUnsafeBytes { bytes += $0 }
         return bytes
     }
+}
+
+/// A new empty folder under the temporary directory; the caller removes it.
+func scratchFolder(_ prefix: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
 }
 
 /// Models for the comparisons: built from a pipeline file's `layers:` block with random weights, in eval mode.

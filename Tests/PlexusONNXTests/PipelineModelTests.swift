@@ -35,8 +35,7 @@ final class PipelineModelTests: XCTestCase {
     /// random standardised inputs (demo, forecast, cluster).
     func testTrainedRunsExportedByTheCommand() throws {
         _ = try ONNXRuntimeCheck.python()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-onnx-runs-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try scratchFolder("plexus-onnx-runs")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var rng = RandomGenerator(seed: 21)
         try SyntheticInputs.writePrices(in: directory, &rng)
@@ -81,8 +80,7 @@ final class PipelineModelTests: XCTestCase {
 
     /// What a serving client reads: the metadata keys of a classify run, and the command's one-line errors.
     func testMetadataAndCommandErrors() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-onnx-meta-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try scratchFolder("plexus-onnx-meta")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var rng = RandomGenerator(seed: 4)
         try SyntheticInputs.writeImages(in: directory, &rng)
@@ -116,8 +114,7 @@ final class PipelineModelTests: XCTestCase {
 
     /// A cluster run also stores its centroids and scaler, which are not networks: exporting one says so.
     func testExportingANonNetworkModelIsRefused() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-onnx-cluster-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try scratchFolder("plexus-onnx-cluster")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var rng = RandomGenerator(seed: 8)
         try SyntheticInputs.writeEvents(in: directory, &rng)
