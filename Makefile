@@ -1,7 +1,7 @@
 # Plexus: the two commands a new user runs on a fresh Debian 12 machine are `make demo` and `make test`.
 # Both install the Debian packages Plexus links against when they are missing.
 
-DEB_PACKAGES := libdnnl-dev libpng-dev libsqlite3-dev sqlite3 zlib1g-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core libssl-dev libnifti2-dev
+DEB_PACKAGES := libdnnl-dev libpng-dev libsqlite3-dev sqlite3 zlib1g-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core libssl-dev libnifti2-dev python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
@@ -9,7 +9,10 @@ RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 COMMANDS := plexus forecast classify cluster anomaly
 PREFIX ?= /usr/local
 
-.PHONY: demo test bench deps build builtin-pipelines install uninstall fixtures clean
+# The Python the tests call (ONNX export checked by ONNX Runtime): a venv with the pins of tools/requirements-test.txt.
+TEST_VENV := .build/venv
+
+.PHONY: demo test bench deps build builtin-pipelines install uninstall fixtures clean test-venv
 
 ## Install the missing Debian packages (oneDNN, libpng, SQLite, cairo and pango with the DejaVu fonts, libcrypto, nifticlib).
 deps:
@@ -48,10 +51,19 @@ demo: build
 	@echo
 	sqlite3 $${PLEXUS_DB:-plexus.db} 'select id, pipeline, status from runs order by id desc limit 5'
 
-## The test suite (golden PyTorch fixtures, finite differences, store, formats, pipelines end to end).
-test: deps
+## The test suite (golden PyTorch fixtures, finite differences, store, formats, pipelines end to end, ONNX export
+## against ONNX Runtime).
+test: deps test-venv
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	PLEXUS_PYTHON=$(CURDIR)/$(TEST_VENV)/bin/python $(SWIFT) test --skip-build
+
+## The tests' Python packages from PyPI, pinned; reinstalled only when tools/requirements-test.txt changes.
+test-venv: $(TEST_VENV)/installed.txt
+
+$(TEST_VENV)/installed.txt: tools/requirements-test.txt
+	python3 -m venv $(TEST_VENV)
+	$(TEST_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements-test.txt
+	cp tools/requirements-test.txt $@
 
 ## Benchmarks: GEMM throughput and training steps, against PyTorch CPU when it is installed.
 bench: build

@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "PlexusFormats", targets: ["PlexusFormats"]),
         .library(name: "PlexusKit", targets: ["PlexusKit"]),
         .library(name: "PlexusCharts", targets: ["PlexusCharts"]),
+        .library(name: "PlexusONNX", targets: ["PlexusONNX"]),
         .executable(name: "plexus", targets: ["plexus"]),
         .executable(name: "plexus-bench", targets: ["plexus-bench"]),
         .executable(name: "forecast", targets: ["forecast"]),
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C shims over Debian's system libraries.
@@ -53,8 +55,15 @@ let package = Package(
             "Plexus", "PlexusStore", "PlexusFormats", "PlexusCharts", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // ONNX export of any run's model, from its model card; the protobuf types are generated from onnx.proto
+        // (tools/generate-onnx-proto.sh) and committed under Generated/.
+        .target(name: "PlexusONNX", dependencies: [
+            "PlexusKit", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         .executableTarget(name: "plexus", dependencies: [
-            "PlexusKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "PlexusKit", "PlexusONNX", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "plexus-bench", dependencies: ["PlexusKit"], swiftSettings: fastMath),
 
@@ -75,6 +84,10 @@ let package = Package(
         .testTarget(name: "PlexusFormatsTests", dependencies: ["PlexusFormats"]),
         .testTarget(name: "PlexusChartsTests", dependencies: ["PlexusCharts", "PlexusFormats"]),
         .testTarget(name: "PlexusKitTests", dependencies: ["PlexusKit", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "PlexusONNXTests", dependencies: [
+            "PlexusONNX", "ForecastPipeline", "ClassifyPipeline", "ClusterPipeline", "AnomalyPipeline", "CommandTesting",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
         .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ClassifyPipelineTests", dependencies: ["ClassifyPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AnomalyPipelineTests", dependencies: ["AnomalyPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),

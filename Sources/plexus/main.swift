@@ -3,15 +3,16 @@ import Foundation
 import Plexus
 import PlexusFormats
 import PlexusKit
+import PlexusONNX
 import PlexusStore
 
-/// `plexus`: the engine's own command: the demo, and model summaries of pipeline files.
+/// `plexus`: the engine's own command: the demo, the list of runs, model summaries of pipeline files and ONNX export.
 /// Argument parsing and printing only; the work happens in PlexusKit.
 struct PlexusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plexus",
         abstract: "Plexus: deep learning in one native binary, with its data and results in SQLite.",
-        subcommands: [DemoCommand.self, RunsCommand.self, SummaryCommand.self])
+        subcommands: [DemoCommand.self, RunsCommand.self, SummaryCommand.self, ExportCommand.self])
 }
 
 struct DemoCommand: ParsableCommand {

@@ -17,9 +17,9 @@ final class ConcurrentRunsTests: XCTestCase {
         directory = temporaryDirectory()
         addTeardownBlock { [directory] in try? FileManager.default.removeItem(atPath: directory) }
         var rng = RandomGenerator(seed: 11)
-        try writePrices(&rng)
-        try writeEvents(&rng)
-        try writeImages(&rng)
+        try SyntheticInputs.writePrices(in: directory, &rng)
+        try SyntheticInputs.writeEvents(in: directory, &rng)
+        try SyntheticInputs.writeImages(in: directory, &rng)
     }
 
     /// Each command, small enough to take seconds in a debug build.
@@ -103,39 +103,6 @@ final class ConcurrentRunsTests: XCTestCase {
             }
             for table in ["epochs", "metrics", "models", "artifacts", "forecasts", "segments", "predictions"] {
                 XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE run_id NOT IN (SELECT id FROM runs)"), 0, table)
-            }
-        }
-    }
-
-    // MARK: Data
-
-    private func writePrices(_ rng: inout RandomGenerator) throws {
-        var price = 100.0, lines = ["Date,Close"]
-        for day in 0..<300 {
-            price *= 1 + (Double(rng.nextFloat()) - 0.5) * 0.02
-            lines.append(CivilCalendar.isoDate(days: 18_000 + day) + String(format: ",%.4f", price))
-        }
-        try (lines.joined(separator: "\n") + "\n").write(toFile: directory + "/prices.csv", atomically: true, encoding: .utf8)
-    }
-
-    private func writeEvents(_ rng: inout RandomGenerator) throws {
-        var lines = ["user_id,timestamp,amount"]
-        for user in 0..<150 {
-            let (visits, spend) = (1 + Int(rng.next() % 12), 5 + Double(rng.next() % 200))
-            for visit in 0..<visits {
-                lines.append("u\(user),\(CivilCalendar.isoDate(days: 18_000 + Int(rng.next() % 300) + visit)),\(spend)")
-            }
-        }
-        try (lines.joined(separator: "\n") + "\n").write(toFile: directory + "/events.csv", atomically: true, encoding: .utf8)
-    }
-
-    /// Three classes of 16×16 gray images: bright top half, bright left half, dark.
-    private func writeImages(_ rng: inout RandomGenerator) throws {
-        for (label, bright) in [("top", { (x: Int, y: Int) in y < 8 }), ("left", { (x: Int, y: Int) in x < 8 }), ("dark", { (_: Int, _: Int) in false })] {
-            try FileManager.default.createDirectory(atPath: directory + "/pngs/" + label, withIntermediateDirectories: true)
-            for index in 0..<12 {
-                let pixels = (0..<256).map { (bright($0 % 16, $0 / 16) ? 0.8 : 0.2) + (rng.nextFloat() - 0.5) * 0.2 }
-                try PNG.write(PNGImage(width: 16, height: 16, channels: 1, pixels: pixels), path: directory + "/pngs/\(label)/\(index).png")
             }
         }
     }
