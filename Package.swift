@@ -33,6 +33,7 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c"),
 
         // The engine: tensors, autograd, layers, losses, optimizers, training loop. No file or database I/O.
         .target(name: "Plexus", dependencies: ["CDNNL"], swiftSettings: fastMath),
@@ -40,10 +41,13 @@ let package = Package(
         .target(name: "PlexusStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // File formats: CSV, PNG (libpng), safetensors, YAML pipeline files.
         .target(name: "PlexusFormats", dependencies: ["CPNG", "CZlib", "Yams"], swiftSettings: fastMath),
+        // Processes started by mpirun: rank, size and the collectives of data-parallel training (Open MPI). The engine
+        // stays free of MPI; PlexusKit uses this to train and score across processes.
+        .target(name: "PlexusDistributed", dependencies: ["CMPI"]),
         // Glue used by the executables: models from YAML specs, built-in pipeline files, checkpoints, runs recorded in
         // the store, one-line errors.
         .target(name: "PlexusKit", dependencies: [
-            "Plexus", "PlexusStore", "PlexusFormats", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Plexus", "PlexusStore", "PlexusFormats", "PlexusDistributed", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .executableTarget(name: "plexus", dependencies: [

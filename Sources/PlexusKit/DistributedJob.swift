@@ -1,0 +1,65 @@
+import Foundation
+import PlexusDistributed
+import PlexusStore
+
+/// How this process takes part in a job started by `mpirun -np N command …`, as in Horovod: every process runs the
+/// same command on the same data, trains its share of every batch in step with the others, and rank 0 alone opens
+/// the database, writes the run's rows and files and prints. A worker (rank > 0) runs the command against a scratch
+/// database and folder of its own, deleted when it ends, with its standard output discarded (errors still show).
+/// Without `mpirun` the process is rank 0 of 1 and none of this happens.
+public enum DistributedJob {
+    /// The processes of the job (one when started without `mpirun`).
+    public static var world: Communicator { Communicator.world }
+
+    /// Whether this process is a worker: it trains but records nothing.
+    public static var isWorker: Bool { world.rank != 0 }
+
+    /// The worker's own folder for the scratch database and the files the command would write; nil on rank 0.
+    nonisolated(unsafe) private(set) static var scratchDirectory: String?
+
+    /// Joins the job (MPI_Init under `mpirun`) and, on a worker, sets up its scratch database and folder.
+    static func start() throws {
+        guard isWorker else { return }
+        let directory = Paths.join(NSTemporaryDirectory(), "plexus-rank\(world.rank)-\(getpid())")
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(path: directory, "rank \(world.rank) cannot create its scratch folder (\(error.localizedDescription))")
+        }
+        scratchDirectory = directory
+        Store.scratchPath = Paths.join(directory, "scratch.db")
+        freopen("/dev/null", "w", stdout)
+    }
+
+    /// Leaves the job: the worker's scratch folder is deleted, MPI finalized. Called once, when the command is done.
+    static func finish() {
+        if let scratchDirectory { try? FileManager.default.removeItem(atPath: scratchDirectory) }
+        world.finalize()
+    }
+
+    /// Ends the whole job after this process failed, so that no other process waits forever in a collective this one
+    /// will never join; without `mpirun`, simply exits.
+    static func abort(code: Int32) -> Never {
+        if let scratchDirectory { try? FileManager.default.removeItem(atPath: scratchDirectory) }
+        world.abort(code: code)
+    }
+
+    /// Where a worker writes a file the command asked for at `path`: inside its scratch folder. Rank 0: `path`.
+    static func ownPath(_ path: String) -> String {
+        guard let scratchDirectory else { return path }
+        return Paths.join(scratchDirectory, "files/" + path.replacingOccurrences(of: "/", with: "_"))
+    }
+
+    /// The job's hosts as `mpirun -H` writes them, "host:processes" in rank order of first appearance, comma-separated.
+    /// A collective: every process calls it.
+    static func hosts() throws -> String {
+        let name = ProcessInfo.processInfo.hostName
+        guard let names = try world.gather(Array(name.utf8)) else { return "" }
+        var order: [String] = [], counts: [String: Int] = [:]
+        for host in names.map({ String(decoding: $0, as: UTF8.self) }) {
+            if counts[host] == nil { order.append(host) }
+            counts[host, default: 0] += 1
+        }
+        return order.map { "\($0):\(counts[$0]!)" }.joined(separator: ",")
+    }
+}
