@@ -147,4 +147,8 @@ public final class Communicator: @unchecked Sendable {
 /// A collective that failed, typically because another process of the job died.
 public struct CommunicatorError: Error, CustomStringConvertible {
     public let description: String
+
+    public init(description: String) {
+        self.description = description
+    }
 }

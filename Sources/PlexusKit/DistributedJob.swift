@@ -50,6 +50,19 @@ public enum DistributedJob {
         return Paths.join(scratchDirectory, "files/" + path.replacingOccurrences(of: "/", with: "_"))
     }
 
+    /// `read()` on rank 0, sent to every process: what only rank 0's database holds (a stored model to predict
+    /// with). A collective; without `mpirun`, simply `read()`.
+    static func fromRankZero<Value: Codable>(_ read: () throws -> Value) throws -> Value {
+        guard world.isDistributed else { return try read() }
+        var bytes = isWorker ? [] : [UInt8](try JSONEncoder().encode(read()))
+        try world.broadcast(&bytes)
+        do {
+            return try JSONDecoder().decode(Value.self, from: Data(bytes))
+        } catch {
+            throw CommunicatorError(description: "rank \(world.rank) cannot read what rank 0 sent (\(error))")
+        }
+    }
+
     /// The job's hosts as `mpirun -H` writes them, "host:processes" in rank order of first appearance, comma-separated.
     /// A collective: every process calls it.
     static func hosts() throws -> String {

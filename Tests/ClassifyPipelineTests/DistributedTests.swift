@@ -49,6 +49,29 @@ final class ClassifyDistributedTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: classify.directory + "/runs"), "a worker wrote files")
     }
 
+    /// `classify predict` over two ranks (a model trained by one process, 21 files: shares of 10 and 11) writes the rows
+    /// one process writes, and only rank 0's database has them.
+    func testPredictionsOverTwoProcessesEqualOneProcesss() throws {
+        try TinyImages.write(to: classify.directory + "/new", perClass: 7, seed: 9)
+        let trained = try Commands.run("classify", ["train", "pngs", "--pipeline", "convnet.yml", "--epochs", "1"], in: classify.directory)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let single = try Commands.run("classify", ["predict", "--run", "1", "new", "--csv", "one.csv"], in: classify.directory)
+        XCTAssertEqual(single.status, 0, single.stderr)
+        let pair = try Commands.runUnderMPI("classify", ["predict", "--run", "1", "new", "--csv", "two.csv"], in: classify.directory)
+        XCTAssertEqual(pair.status, 0, pair.stderr + pair.stdout)
+
+        XCTAssertEqual(try Commands.texts("select pipeline || ' ' || status || ' ' || world_size from runs where id > 1", in: classify.database),
+                       ["classify-predict completed 1", "classify-predict completed 2"])
+        let rows = { (run: Int) in
+            try Commands.texts("select path || ' ' || label || ' ' || predicted || ' ' || confidence || ' ' || top_k from predictions "
+                               + "where run_id = \(run) order by path", in: self.classify.database)
+        }
+        XCTAssertEqual(try rows(2).count, 21)
+        XCTAssertEqual(try rows(3), try rows(2))
+        XCTAssertEqual(try String(contentsOfFile: classify.directory + "/two.csv", encoding: .utf8),
+                       try String(contentsOfFile: classify.directory + "/one.csv", encoding: .utf8))
+    }
+
     /// `kill -9` of rank 1 during training: the job ends within the timeout, and the run is `interrupted` (rank 0 got
     /// mpirun's SIGTERM) or `failed` (its collective failed), with no results but the last epoch's checkpoint.
     func testAKilledRankEndsTheJobAndTheRun() throws {
