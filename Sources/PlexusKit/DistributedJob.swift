@@ -52,7 +52,7 @@ public enum DistributedJob {
 
     /// `read()` on rank 0, sent to every process: what only rank 0's database holds (a stored model to predict
     /// with). A collective; without `mpirun`, simply `read()`.
-    static func fromRankZero<Value: Codable>(_ read: () throws -> Value) throws -> Value {
+    public static func fromRankZero<Value: Codable>(_ read: () throws -> Value) throws -> Value {
         guard world.isDistributed else { return try read() }
         var bytes = isWorker ? [] : [UInt8](try JSONEncoder().encode(read()))
         try world.broadcast(&bytes)

@@ -73,3 +73,18 @@ extension Commands {
         return a.keys.sorted() == b.keys.sorted() ? difference / max(scale, 1e-30) : .infinity
     }
 }
+
+extension CommandInFolder {
+    /// Runs `arguments` as one process into `one.db` and as `mpirun -np 2` into `two.db`, and asserts that both
+    /// complete, that the second recorded `world_size` 2, and that both trained the same number of epochs.
+    public func assertTrainsUnderMPI(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let single = try Commands.run(name, arguments + ["--db", "one.db", "--out", "one"], in: directory)
+        XCTAssertEqual(single.status, 0, single.stderr, file: file, line: line)
+        let pair = try Commands.runUnderMPI(name, arguments + ["--db", "two.db", "--out", "two"], in: directory)
+        XCTAssertEqual(pair.status, 0, pair.stderr + pair.stdout, file: file, line: line)
+        let (one, two) = (directory + "/one.db", directory + "/two.db")
+        XCTAssertEqual(try Commands.texts("select status || ' ' || world_size from runs", in: two), ["completed 2"], file: file, line: line)
+        let epochs = "select cast(count(*) as text) from epochs"
+        XCTAssertEqual(try Commands.texts(epochs, in: two), try Commands.texts(epochs, in: one), file: file, line: line)
+    }
+}

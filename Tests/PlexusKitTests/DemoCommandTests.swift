@@ -39,4 +39,9 @@ final class DemoCommandTests: XCTestCase {
     func testBuiltinPipelineRunsFromAnyFolder() throws {
         try plexus.assertCompletes(["demo", "--epochs", "1"], builtin: "demo.yml")
     }
+
+    /// `mpirun -np 2 plexus demo` trains the MLP across two processes.
+    func testTrainsUnderMPI() throws {
+        try plexus.assertTrainsUnderMPI(["demo", "--epochs", "2"])
+    }
 }
