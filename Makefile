@@ -9,7 +9,7 @@ RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 COMMANDS := plexus forecast classify cluster anomaly
 PREFIX ?= /usr/local
 
-.PHONY: demo test bench deps build builtin-pipelines install uninstall fixtures clean
+.PHONY: demo test bench bench-dist deps build builtin-pipelines install uninstall fixtures clean
 
 ## Install the missing Debian packages (oneDNN, libpng, SQLite).
 deps:
@@ -56,6 +56,10 @@ test: deps
 ## Benchmarks: GEMM throughput and training steps, against PyTorch CPU when it is installed.
 bench: build
 	$(RELEASE_BIN)/plexus-bench
+
+## Data-parallel training: samples/s of 1 process x 2 threads against mpirun -np 2 x 1 thread, all-reduce time per step.
+bench-dist: build
+	$(RELEASE_BIN)/plexus-bench --distributed-table
 
 ## Regenerate the PyTorch golden fixtures (needs `pip install torch==2.13.0+cpu`; CI never does this).
 fixtures:

@@ -1,4 +1,5 @@
 import Foundation
+import Plexus
 import PlexusDistributed
 import PlexusStore
 
@@ -48,6 +49,12 @@ public enum DistributedJob {
     static func ownPath(_ path: String) -> String {
         guard let scratchDirectory else { return path }
         return Paths.join(scratchDirectory, "files/" + path.replacingOccurrences(of: "/", with: "_"))
+    }
+
+    /// Makes `trainer` one of the job's replicas for a fresh run (see `DataParallel`); without `mpirun`, nothing.
+    public static func trainTogether(_ trainer: Trainer) throws {
+        guard world.isDistributed else { return }
+        _ = try DataParallel(world: world).join(trainer, resuming: false, saved: nil)
     }
 
     /// `read()` on rank 0, sent to every process: what only rank 0's database holds (a stored model to predict
