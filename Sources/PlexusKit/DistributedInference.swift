@@ -2,20 +2,23 @@ import Plexus
 import PlexusDistributed
 
 extension Module {
-    /// `predict` spread over the processes of an `mpirun` job: each computes its contiguous share of the rows of
-    /// `inputs`, rank 0 gathers them in order and sends the whole result back, so every process continues with the
-    /// rows one process would have computed (and rank 0 records them). A collective: every process calls it with the
-    /// same inputs. Without `mpirun`, simply `predict`.
+    /// `predict` spread over the processes of an `mpirun` job: each computes its contiguous share of the batches of
+    /// `inputs` (the batches one process computes, so the values are the same to the bit), rank 0 gathers them in
+    /// order and sends the whole result back, so every process continues with the rows one process would have
+    /// computed (and rank 0 records them). A collective: every process calls it with the same inputs. Without
+    /// `mpirun`, simply `predict`.
     public func predictAcrossProcesses(_ inputs: Tensor, batchSize: Int) throws -> Tensor {
         let world = DistributedJob.world
         guard world.isDistributed else { return predict(inputs, batchSize: batchSize) }
-        let rows = Array(DataShard(index: world.rank, count: world.size).part(of: 0..<inputs.shape[0]))
+        let count = inputs.shape[0]
+        let batches = DataShard(index: world.rank, count: world.size).part(of: 0..<(count + batchSize - 1) / batchSize)
+        let rows = Array(batches.lowerBound * batchSize..<min(batches.upperBound * batchSize, count))
         let own = rows.isEmpty ? nil : predict(inputs.indexSelect(axis: 0, indices: rows), batchSize: batchSize)
         var whole: [UInt8] = []
         if let parts = try world.gather(own.map(TensorBytes.encode) ?? []) {
             let tensors = try parts.filter { !$0.isEmpty }.map(TensorBytes.decode)
             let tail = Array(tensors.first?.shape.dropFirst() ?? [])
-            whole = TensorBytes.encode(shape: [inputs.shape[0]] + tail, scalars: tensors.flatMap(\.scalars))
+            whole = TensorBytes.encode(shape: [count] + tail, scalars: tensors.flatMap(\.scalars))
         }
         try world.broadcast(&whole)
         return try TensorBytes.decode(whole)

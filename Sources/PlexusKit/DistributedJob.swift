@@ -21,6 +21,7 @@ public enum DistributedJob {
     /// Joins the job (MPI_Init under `mpirun`) and, on a worker, sets up its scratch database and folder.
     static func start() throws {
         guard isWorker else { return }
+        removeLeftScratch()
         let directory = Paths.join(NSTemporaryDirectory(), "plexus-rank\(world.rank)-\(getpid())")
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -30,6 +31,16 @@ public enum DistributedJob {
         scratchDirectory = directory
         Store.scratchPath = Paths.join(directory, "scratch.db")
         freopen("/dev/null", "w", stdout)
+    }
+
+    /// Deletes the scratch folders of workers that were killed before they could (`plexus-rank<r>-<pid>` whose
+    /// process is gone).
+    private static func removeLeftScratch() {
+        let temporary = NSTemporaryDirectory()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where name.hasPrefix("plexus-rank") {
+            guard let pid = name.split(separator: "-").last.flatMap({ pid_t($0) }), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(atPath: Paths.join(temporary, name))
+        }
     }
 
     /// Leaves the job: the worker's scratch folder is deleted, MPI finalized. Called once, when the command is done.

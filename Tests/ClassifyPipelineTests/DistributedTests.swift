@@ -49,10 +49,10 @@ final class ClassifyDistributedTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: classify.directory + "/runs"), "a worker wrote files")
     }
 
-    /// `classify predict` over two ranks (a model trained by one process, 21 files: shares of 10 and 11) writes the rows
-    /// one process writes, and only rank 0's database has them.
+    /// `classify predict` over two ranks (a model trained by one process, 300 files: rank 0 computes the first batch
+    /// of 256, rank 1 the last 44) writes the rows one process writes, and only rank 0 writes them.
     func testPredictionsOverTwoProcessesEqualOneProcesss() throws {
-        try TinyImages.write(to: classify.directory + "/new", perClass: 7, seed: 9)
+        try TinyImages.write(to: classify.directory + "/new", perClass: 100, seed: 9)
         let trained = try Commands.run("classify", ["train", "pngs", "--pipeline", "convnet.yml", "--epochs", "1"], in: classify.directory)
         XCTAssertEqual(trained.status, 0, trained.stderr)
         let single = try Commands.run("classify", ["predict", "--run", "1", "new", "--csv", "one.csv"], in: classify.directory)
@@ -63,11 +63,19 @@ final class ClassifyDistributedTests: XCTestCase {
         XCTAssertEqual(try Commands.texts("select pipeline || ' ' || status || ' ' || world_size from runs where id > 1", in: classify.database),
                        ["classify-predict completed 1", "classify-predict completed 2"])
         let rows = { (run: Int) in
-            try Commands.texts("select path || ' ' || label || ' ' || predicted || ' ' || confidence || ' ' || top_k from predictions "
-                               + "where run_id = \(run) order by path", in: self.classify.database)
+            try Commands.texts("select path || ' ' || label || ' ' || predicted || ' ' || top_k from predictions where run_id = \(run) order by path",
+                               in: self.classify.database)
         }
-        XCTAssertEqual(try rows(2).count, 21)
+        XCTAssertEqual(try rows(2).count, 300)
         XCTAssertEqual(try rows(3), try rows(2))
+        // The same batches as one process, but computed with one thread each instead of two: equal up to rounding.
+        let confidences = { (run: Int) in
+            try Commands.texts("select cast(confidence as text) from predictions where run_id = \(run) order by path", in: self.classify.database)
+                .compactMap(Double.init)
+        }
+        let largest = zip(try confidences(2), try confidences(3)).map { abs($0 - $1) }.max()
+        print("classify predict, 300 images, 2 ranks against 1 process: largest confidence difference \(largest ?? .nan)")
+        XCTAssertLessThan(try XCTUnwrap(largest), 1e-5)
         XCTAssertEqual(try String(contentsOfFile: classify.directory + "/two.csv", encoding: .utf8),
                        try String(contentsOfFile: classify.directory + "/one.csv", encoding: .utf8))
     }
@@ -76,7 +84,7 @@ final class ClassifyDistributedTests: XCTestCase {
     /// mpirun's SIGTERM) or `failed` (its collective failed), with no results but the last epoch's checkpoint.
     func testAKilledRankEndsTheJobAndTheRun() throws {
         let database = classify.directory + "/plexus.db"
-        let job = try Commands.startUnderMPI("classify", ["train", "pngs", "--pipeline", "convnet.yml", "--epochs", "500"],
+        let job = try Commands.startTraining("classify", ["train", "pngs", "--pipeline", "convnet.yml", "--epochs", "500"], processes: 2,
                                              in: classify.directory, database: database, epochs: 1)
         let rank1 = try XCTUnwrap(Commands.rankProcess(1, of: job), "rank 1 not found among mpirun's children")
         kill(rank1, SIGKILL)

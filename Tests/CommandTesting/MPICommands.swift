@@ -15,28 +15,6 @@ extension Commands {
                     in: directory)
     }
 
-    /// Starts `name arguments` under `mpirun -np processes` in `directory`, output discarded, and returns the
-    /// `mpirun` process once `database` has at least `epochs` epochs recorded.
-    public static func startUnderMPI(_ name: String, _ arguments: [String], processes: Int = 2, in directory: String,
-                                     database: String, epochs wanted: Int, file: StaticString = #filePath, line: UInt = #line) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: mpirun[0])
-        process.arguments = Array(mpirun.dropFirst()) + ["-np", String(processes), try built(name)] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "PLEXUS_DB" }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(180)
-        var epochs = 0
-        while epochs < wanted && Date() < deadline && process.isRunning {
-            Thread.sleep(forTimeInterval: 0.05)
-            epochs = (try? texts("select cast(count(*) as text) from epochs", in: database).first.flatMap { Int($0) }) ?? 0
-        }
-        XCTAssertGreaterThanOrEqual(epochs, wanted, "\(name): not enough epochs recorded before the deadline", file: file, line: line)
-        return process
-    }
-
     /// The pid of rank `rank` of the job `mpirun` started: its child whose environment says so.
     public static func rankProcess(_ rank: Int, of mpirun: Process) throws -> pid_t? {
         let children = try String(contentsOfFile: "/proc/\(mpirun.processIdentifier)/task/\(mpirun.processIdentifier)/children", encoding: .utf8)

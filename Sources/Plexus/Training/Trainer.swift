@@ -211,8 +211,9 @@ public final class Trainer {
                     for (index, metric) in metrics.enumerated() { totals.metrics[index] += metric.total(prediction, batch.targets) }
                 }
             }
-            printer.batchFinished(samples: totals.count, of: hooks.shard.map { $0.part(of: 0..<train.count).count } ?? train.count,
-                                  elapsed: Date().timeIntervalSince(start), loss: totals.loss / Double(max(totals.count, 1)))
+            // Progress counts the batches of all processes; the loss is this process's.
+            printer.batchFinished(samples: batchStart + batchIndices.count, of: train.count, elapsed: Date().timeIntervalSince(start),
+                                  loss: totals.loss / Double(max(totals.count, 1)))
         }
         return totals
     }
