@@ -11,7 +11,7 @@ PREFIX ?= /usr/local
 
 .PHONY: demo test bench bench-dist deps build builtin-pipelines install uninstall fixtures clean
 
-## Install the missing Debian packages (oneDNN, libpng, SQLite).
+## Install the missing Debian packages (oneDNN, libpng, SQLite, Open MPI, iproute2 for the two-host test).
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "Swift 6 is required (https://www.swift.org/install/linux/): swift not found on PATH" >&2; exit 1; }
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
