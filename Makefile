@@ -1,7 +1,7 @@
 # Plexus: the two commands a new user runs on a fresh Debian 12 machine are `make demo` and `make test`.
 # Both install the Debian packages Plexus links against when they are missing.
 
-DEB_PACKAGES := libdnnl-dev libpng-dev libsqlite3-dev sqlite3 zlib1g-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core libssl-dev libnifti2-dev python3-venv
+DEB_PACKAGES := libdnnl-dev libpng-dev libsqlite3-dev sqlite3 zlib1g-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core libssl-dev libnifti2-dev python3-venv libopenmpi-dev openmpi-bin iproute2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
@@ -12,9 +12,10 @@ PREFIX ?= /usr/local
 # The Python the tests call (ONNX export checked by ONNX Runtime): a venv with the pins of tools/requirements-test.txt.
 TEST_VENV := .build/venv
 
-.PHONY: demo test bench deps build builtin-pipelines install uninstall fixtures clean test-venv
+.PHONY: demo test bench deps build builtin-pipelines install uninstall fixtures clean test-venv bench-dist
 
-## Install the missing Debian packages (oneDNN, libpng, SQLite, cairo and pango with the DejaVu fonts, libcrypto, nifticlib).
+## Install the missing Debian packages (oneDNN, libpng, SQLite, cairo and pango with the DejaVu fonts, libcrypto, nifticlib, Open MPI,
+## iproute2 for the two-host test).
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "Swift 6 is required (https://www.swift.org/install/linux/): swift not found on PATH" >&2; exit 1; }
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -68,6 +69,10 @@ $(TEST_VENV)/installed.txt: tools/requirements-test.txt
 ## Benchmarks: GEMM throughput and training steps, against PyTorch CPU when it is installed.
 bench: build
 	$(RELEASE_BIN)/plexus-bench
+
+## Data-parallel training: samples/s of 1 process x 2 threads against mpirun -np 2 x 1 thread, all-reduce time per step.
+bench-dist: build
+	$(RELEASE_BIN)/plexus-bench --distributed-table
 
 ## Regenerate the PyTorch golden fixtures (needs `pip install torch==2.13.0+cpu`; CI never does this).
 fixtures:

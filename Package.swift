@@ -40,6 +40,7 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto"),
         // nifticlib needs a C target: its header includes <znzlib.h>, which this target's include folder forwards.
         .target(name: "CNIfTI", path: "Sources/CNIfTI"),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c"),
 
         // The engine: tensors, autograd, layers, losses, optimizers, training loop. No file or database I/O.
         .target(name: "Plexus", dependencies: ["CDNNL"], swiftSettings: fastMath),
@@ -47,12 +48,15 @@ let package = Package(
         .target(name: "PlexusStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // File formats: CSV, PNG (libpng), NIfTI (nifticlib), safetensors, YAML pipeline files; SHA-256 (libcrypto).
         .target(name: "PlexusFormats", dependencies: ["CPNG", "CZlib", "CCrypto", "CNIfTI", "Yams"], swiftSettings: fastMath),
+        // Processes started by mpirun: rank, size and the collectives of data-parallel training (Open MPI). The engine
+        // stays free of MPI; PlexusKit uses this to train and score across processes.
+        .target(name: "PlexusDistributed", dependencies: ["CMPI"]),
         // Charts and pictures on cairo, text by pango: drawn once, written as PNG or SVG.
         .target(name: "PlexusCharts", dependencies: ["CCairo", "PlexusFormats"]),
         // Glue used by the executables: models from YAML specs, built-in pipeline files, checkpoints, runs recorded in
         // the store, one-line errors.
         .target(name: "PlexusKit", dependencies: [
-            "Plexus", "PlexusStore", "PlexusFormats", "PlexusCharts", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Plexus", "PlexusStore", "PlexusFormats", "PlexusCharts", "PlexusDistributed", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // ONNX export of any run's model, from its model card; the protobuf types are generated from onnx.proto

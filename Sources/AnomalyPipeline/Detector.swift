@@ -40,8 +40,8 @@ struct Detector {
         let maps: [Method: AnomalyMap]
     }
 
-    func analyse(_ scans: [Scan]) -> [Analysis] {
-        return zip(scans, reconstruct(scans.map(\.plane))).map { scan, reconstruction in
+    func analyse(_ scans: [Scan]) throws -> [Analysis] {
+        return zip(scans, try reconstruct(scans.map(\.plane))).map { scan, reconstruction in
             let mask = settings.mask(scan.plane)
             return Analysis(scan: scan, reconstruction: reconstruction.map { min(1, max(0, $0)) }, mask: mask, maps: [
                 .autoencoder: settings.finish(settings.residual(scan.plane, reconstruction), mask: mask),
@@ -50,12 +50,12 @@ struct Detector {
         }
     }
 
-    /// The autoencoder's reconstructions of scans of one size, 32 at a time.
-    private func reconstruct(_ scans: [Plane]) -> [Plane] {
+    /// The autoencoder's reconstructions of scans of one size, 32 at a time, split over the processes under `mpirun`.
+    private func reconstruct(_ scans: [Plane]) throws -> [Plane] {
         guard let first = scans.first else { return [] }
         let (width, height) = (first.width, first.height)
         let inputs = Tensor(shape: [scans.count, 1, height, width], scalars: scans.flatMap(\.values))
-        let output = model.predict(inputs, batchSize: 32).scalars
+        let output = try model.predictAcrossProcesses(inputs, batchSize: 32).scalars
         return scans.indices.map { Plane(width: width, height: height, values: Array(output[$0 * width * height..<($0 + 1) * width * height])) }
     }
 

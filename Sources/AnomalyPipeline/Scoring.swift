@@ -64,7 +64,8 @@ public enum AnomalyScoring {
         let (trained, detector) = try loadDetector(store: store, runID: options.modelRunID)
         var calibrations: [Method: Calibration] = [:], thresholds: [Method: MethodThreshold] = [:]
         for method in Method.allCases {
-            let scores = try AnomalyTables.calibrationScores(runID: options.modelRunID, method: method, in: store)
+            // Under mpirun only rank 0 has the database.
+            let scores = try DistributedJob.fromRankZero { try AnomalyTables.calibrationScores(runID: options.modelRunID, method: method, in: store) }
             guard let threshold = trained.thresholds[method.rawValue], !scores.isEmpty else {
                 throw AnomalyError("run \(options.modelRunID) has no held-out \(method) scores to calibrate against; train again")
             }
@@ -80,7 +81,7 @@ public enum AnomalyScoring {
                                  labels: labelled, masks: masked)
         return try store.record(pipeline: "anomaly-score", datasetID: datasetID, config: config, seed: 0,
                                 outputDirectory: options.outputDirectory) { run in
-            let analyses = detector.analyse(scans)
+            let analyses = try detector.analyse(scans)
 
             var results: [ScanResult] = []
             for (analysis, name) in zip(analyses, heatmapNames(scans.map(\.path))) {

@@ -94,7 +94,7 @@ public enum AnomalyTraining {
 
             let baseline = IntensityBaseline.fit(train.map(\.plane), masks: train.map { options.settings.mask($0.plane) })
             let detector = Detector(settings: options.settings, model: model, baseline: baseline)
-            let analyses = detector.analyse(heldOut)
+            let analyses = try detector.analyse(heldOut)
             var thresholds: [Method: MethodThreshold] = [:], calibrations: [Method: Calibration] = [:], flagged: [Method: Double] = [:]
             var metrics: [String: Double] = ["autoencoder.reconstruction_loss": trainer.evaluate(dataset(heldOut)).loss]
             for method in Method.allCases {

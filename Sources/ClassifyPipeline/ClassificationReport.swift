@@ -1,6 +1,7 @@
 import Foundation
 import Plexus
 import PlexusFormats
+import PlexusKit
 
 /// One classified image: the most likely class, its probability, and the `k` most likely classes.
 public struct Prediction: Sendable {
@@ -48,10 +49,11 @@ struct ClassProbabilities {
 }
 
 extension ClassProbabilities {
-    /// Softmax of the model's logits for every image of `inputs` ([N, C, H, W]), `batchSize` images at a time.
-    init(model: Module, inputs: Tensor, classes: [String], batchSize: Int = 256) {
+    /// Softmax of the model's logits for every image of `inputs` ([N, C, H, W]), `batchSize` images at a time, the
+    /// images split over the processes under `mpirun`.
+    init(model: Module, inputs: Tensor, classes: [String], batchSize: Int = 256) throws {
         self.classes = classes
-        values = model.predict(inputs, batchSize: batchSize).softmax(axis: -1).scalars
+        values = try model.predictAcrossProcesses(inputs, batchSize: batchSize).softmax(axis: -1).scalars
     }
 }
 

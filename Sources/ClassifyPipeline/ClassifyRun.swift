@@ -143,7 +143,7 @@ public enum ClassifyPipeline {
             let evaluatedSplit = data.test == nil ? "val" : "test"
             let evaluated = data.test ?? data.validation ?? data.train
             let start = Date()
-            let probabilities = ClassProbabilities(model: model, inputs: evaluated.inputs, classes: data.classes)
+            let probabilities = try ClassProbabilities(model: model, inputs: evaluated.inputs, classes: data.classes)
             let inferenceRate = Double(evaluated.count) / max(Date().timeIntervalSince(start), 1e-9)
             let evaluation = ClassificationReport(probabilities, labels: evaluated.labels)
             let baseline = majorityBaseline(data, labels: evaluated.labels)
@@ -151,7 +151,7 @@ public enum ClassifyPipeline {
 
             var validationReport: ClassificationReport?
             if let validation = data.validation {
-                let validationProbabilities = data.test == nil ? probabilities
+                let validationProbabilities = try data.test == nil ? probabilities
                     : ClassProbabilities(model: model, inputs: validation.inputs, classes: data.classes)
                 validationReport = ClassificationReport(validationProbabilities, labels: validation.labels)
                 var metrics = validationReport!.metrics

@@ -69,7 +69,7 @@ extension ClassifyPipeline {
                                      skipped: scan.skipped.count)
         return try store.record(pipeline: "classify-predict", datasetID: datasetID, config: config, seed: classifier.seed,
                                 outputDirectory: nil) { run in
-            let probabilities = ClassProbabilities(model: classifier.model, inputs: classifier.geometry.tensor(scan.files.map(\.image)),
+            let probabilities = try ClassProbabilities(model: classifier.model, inputs: classifier.geometry.tensor(scan.files.map(\.image)),
                                                    classes: classifier.classes)
             let predictions = probabilities.predictions(paths: scan.files.map(\.path), labels: scan.files.map(\.label))
             let index = Dictionary(uniqueKeysWithValues: classifier.classes.enumerated().map { ($1, $0) })
@@ -111,7 +111,7 @@ extension ClassifyPipeline {
             let images = LabelledImages(paths: scan.files.map(\.path), labels: scan.files.map { index[$0.label!]! },
                                         inputs: classifier.geometry.tensor(scan.files.map(\.image)))
             let start = Date()
-            let probabilities = ClassProbabilities(model: classifier.model, inputs: images.inputs, classes: classifier.classes)
+            let probabilities = try ClassProbabilities(model: classifier.model, inputs: images.inputs, classes: classifier.classes)
             let rate = Double(images.count) / max(Date().timeIntervalSince(start), 1e-9)
             let report = ClassificationReport(probabilities, labels: images.labels)
             var metrics = report.metrics

@@ -204,12 +204,12 @@ public enum ForecastPipeline {
                 let (models, built, history) = try fit(prices: prices, end: end, network: network, setup: setup, options: options,
                                                        record: index == 0 ? run : nil)
                 if index == 0 { firstHistory = history }
-                points += models.forecast(prices, origins: block, horizon: options.horizon)
+                points += try models.forecast(prices, origins: block, horizon: options.horizon)
                 fitted = (models, built)
             }
             let (final, built) = fitted!
             let aheadDates = futureDates(after: dates, count: options.horizon)
-            let ahead = final.forecast(prices, origins: [prices.count - 1], horizon: options.horizon)
+            let ahead = try final.forecast(prices, origins: [prices.count - 1], horizon: options.horizon)
             let metrics = ForecastMetrics.table(points, prices: prices, scale: ForecastMetrics.naiveScale(prices, end: split.testStart))
             run.metrics("test", metrics)
             run.keyMetric("test", "\(network.name).mase")
@@ -282,7 +282,7 @@ public enum ForecastPipeline {
         let actuals = origins.validation.map { Array(training[($0 + 1)...($0 + options.horizon)]) }
         var calibrations: [String: IntervalCalibration] = [:]
         for model in all {
-            calibrations[model.name] = IntervalCalibration(forecasts: model.forecast(training, origins: origins.validation, horizon: options.horizon),
+            calibrations[model.name] = IntervalCalibration(forecasts: try model.forecast(training, origins: origins.validation, horizon: options.horizon),
                                                            actuals: actuals, level: options.intervalLevel, multiplicative: options.target == .returns)
         }
         return (FittedModels(end: end, network: forecaster, baselines: baselines(options.window), calibrations: calibrations), built, history)
@@ -312,10 +312,10 @@ struct FittedModels {
     let calibrations: [String: IntervalCalibration]
 
     /// Every model's forecasts with intervals at `origins`, network first.
-    func forecast(_ prices: [Double], origins: [Int], horizon: Int) -> [ForecastPoint] {
-        ([network] + baselines).flatMap { model -> [ForecastPoint] in
+    func forecast(_ prices: [Double], origins: [Int], horizon: Int) throws -> [ForecastPoint] {
+        try ([network] + baselines).flatMap { model -> [ForecastPoint] in
             let calibration = calibrations[model.name]!
-            return zip(origins, model.forecast(prices, origins: origins, horizon: horizon)).flatMap { origin, row in
+            return zip(origins, try model.forecast(prices, origins: origins, horizon: horizon)).flatMap { origin, row in
                 row.enumerated().map { step, predicted in
                     let (lower, upper) = calibration.interval(predicted, step: step)
                     return ForecastPoint(model: model.name, origin: origin, horizon: step + 1, predicted: predicted, lower: lower, upper: upper)

@@ -1,5 +1,6 @@
 import Foundation
 import Plexus
+import PlexusKit
 
 /// Anything that forecasts the next `horizon` prices from the prices up to an origin. The contract every
 /// implementation keeps, and the no-look-ahead test checks: the forecast at origin t reads `prices[0...t]` only.
@@ -7,7 +8,7 @@ protocol Forecaster {
     /// The name in the `forecasts` and `metrics` tables.
     var name: String { get }
     /// One row of `horizon` prices per origin.
-    func forecast(_ prices: [Double], origins: [Int], horizon: Int) -> [[Double]]
+    func forecast(_ prices: [Double], origins: [Int], horizon: Int) throws -> [[Double]]
 }
 
 /// The random walk: every future price is the price at the origin. On daily stock prices this is very hard
@@ -55,10 +56,11 @@ struct NetworkForecaster: Forecaster {
     let window: Int
     let batchSize: Int
 
-    func forecast(_ prices: [Double], origins: [Int], horizon: Int) -> [[Double]] {
+    /// Under `mpirun` the origins are split over the processes.
+    func forecast(_ prices: [Double], origins: [Int], horizon: Int) throws -> [[Double]] {
         guard !origins.isEmpty else { return [] }
         let scaled = scaler.scaled(prices)
-        let outputs = model.predict(Windows.inputs(scaled, origins: origins, window: window), batchSize: batchSize).scalars
+        let outputs = try model.predictAcrossProcesses(Windows.inputs(scaled, origins: origins, window: window), batchSize: batchSize).scalars
         return origins.enumerated().map { row, t in
             scaler.prices(fromOutput: outputs[(row * horizon)..<((row + 1) * horizon)], originPrice: prices[t])
         }

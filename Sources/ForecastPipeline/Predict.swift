@@ -62,7 +62,7 @@ extension ForecastPipeline {
         return PredictReport(runID: runID, ticker: card.ticker, model: name, source: origin, rows: prices.count, origin: dates[last],
                              originPrice: prices[last], trainedThrough: card.trainedThrough,
                              dates: futureDates(after: dates, count: card.horizon),
-                             points: fitted.forecast(prices, origins: [last], horizon: card.horizon),
+                             points: try fitted.forecast(prices, origins: [last], horizon: card.horizon),
                              intervalLevel: card.calibrations[name]?.level ?? 0.9)
     }
 }

@@ -83,27 +83,42 @@ public struct TrainedModel {
 
     /// The one loader every `predict`, `evaluate`, `assign` and `score` uses. `names` are tried in order; only a
     /// completed run's models load, unless `names` includes `checkpoint` (the weights an unfinished run left).
+    /// Under `mpirun`, rank 0 reads the run and its model and sends them to the other processes, which have no
+    /// database of their own.
     public static func load(store: Store, runID: Int64, pipeline: String, names: [String] = ["model"]) throws -> TrainedModel {
-        guard let run = try store.run(id: runID) else { throw StoreError(path: store.path, "no run \(runID)") }
-        guard run.pipeline == pipeline else {
-            throw StoreError(path: store.path, "run \(runID) is a '\(run.pipeline)' run, not a \(pipeline) training run")
-        }
-        guard run.status == .completed || names.contains("checkpoint") else {
-            throw StoreError(path: store.path, "run \(runID) is a \(run.status.rawValue) '\(pipeline)' run; give a completed one")
-        }
-        let stored = try store.modelNames(runID: runID)
-        guard let name = names.first(where: stored.contains) else {
-            throw StoreError(path: store.path, "run \(runID) (\(run.status.rawValue)) saved no \(names.joined(separator: " or ")) weights")
-        }
-        let source = "\(store.path): run \(runID) model '\(name)'"
-        let saved = try store.loadModel(runID: runID, name: name)
-        guard let cardJSON = saved.card else {
-            throw FormatError(path: source, "no model card (saved by an older Plexus); train the model again")
-        }
-        let card = try ModelCard.decode(cardJSON, source: source)
-        let (model, _) = try ModelBuilder.build(card.architecture, file: source, seed: run.seed)
-        try Checkpoint.load(saved.bytes, into: model, source: source)
+        let found = try DistributedJob.fromRankZero { try Stored.read(store: store, runID: runID, pipeline: pipeline, names: names) }
+        let source = "\(store.path): run \(runID) model '\(found.name)'"
+        let card = try ModelCard.decode(found.card, source: source)
+        let (model, _) = try ModelBuilder.build(card.architecture, file: source, seed: found.run.seed)
+        try Checkpoint.load([UInt8](found.bytes), into: model, source: source)
         model.eval()
-        return TrainedModel(runID: runID, run: run, card: card, model: model, name: name)
+        return TrainedModel(runID: runID, run: found.run, card: card, model: model, name: found.name)
+    }
+
+    /// What `load` reads from the store.
+    private struct Stored: Codable {
+        let run: RunRecord
+        let name: String
+        let bytes: Data
+        let card: String
+
+        static func read(store: Store, runID: Int64, pipeline: String, names: [String]) throws -> Stored {
+            guard let run = try store.run(id: runID) else { throw StoreError(path: store.path, "no run \(runID)") }
+            guard run.pipeline == pipeline else {
+                throw StoreError(path: store.path, "run \(runID) is a '\(run.pipeline)' run, not a \(pipeline) training run")
+            }
+            guard run.status == .completed || names.contains("checkpoint") else {
+                throw StoreError(path: store.path, "run \(runID) is a \(run.status.rawValue) '\(pipeline)' run; give a completed one")
+            }
+            let stored = try store.modelNames(runID: runID)
+            guard let name = names.first(where: stored.contains) else {
+                throw StoreError(path: store.path, "run \(runID) (\(run.status.rawValue)) saved no \(names.joined(separator: " or ")) weights")
+            }
+            let saved = try store.loadModel(runID: runID, name: name)
+            guard let card = saved.card else {
+                throw FormatError(path: "\(store.path): run \(runID) model '\(name)'", "no model card (saved by an older Plexus); train the model again")
+            }
+            return Stored(run: run, name: name, bytes: Data(saved.bytes), card: card)
+        }
     }
 }

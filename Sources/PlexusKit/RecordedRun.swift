@@ -78,7 +78,7 @@ public final class RecordedRun {
     /// An artifact the user asked for at a path of their own (`--csv FILE`), recorded under its file name.
     @discardableResult
     public func artifact(at path: String, kind: String, _ data: Data) throws -> String {
-        try artifact(URL(fileURLWithPath: path).lastPathComponent, kind: kind, data, path: path)
+        try artifact(URL(fileURLWithPath: path).lastPathComponent, kind: kind, data, path: DistributedJob.ownPath(path))
     }
 
     private func artifact(_ name: String, kind: String, _ data: Data, path: String) throws -> String {
@@ -151,15 +151,19 @@ extension Store {
     public func record<T>(pipeline: String, datasetID: Int64?, config: some Encodable, seed: UInt64, outputDirectory: String?,
                           resume: Int64? = nil, _ body: (RecordedRun) throws -> T) throws -> T {
         let configText = try RunConfig.json(config)
+        let hosts = try DistributedJob.hosts()
         let start: RunStart
-        if let resume {
+        // A worker's scratch database has no run to resume: rank 0 sends it the training state (`RecordedRun.fit`).
+        if let resume, !DistributedJob.isWorker {
             try checkResumable(resume, pipeline: pipeline, datasetID: datasetID, config: configText)
             start = .resume(runID: resume)
         } else {
             start = .new(pipeline: pipeline, datasetID: datasetID, config: configText, seed: seed)
         }
         return try withRun(start) { runID in
-            let run = RecordedRun(id: runID, store: self, directory: outputDirectory ?? "runs/\(runID)", resuming: resume != nil)
+            try recordPlacement(runID: runID, worldSize: DistributedJob.world.size, hosts: hosts)
+            let directory = DistributedJob.ownPath(outputDirectory ?? "runs/\(runID)")
+            let run = RecordedRun(id: runID, store: self, directory: directory, resuming: resume != nil)
             let value = try body(run)
             return (value, run.results)
         }

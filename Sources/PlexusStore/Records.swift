@@ -2,12 +2,12 @@ import Foundation
 internal import GRDB
 
 /// Lifecycle of a row in `runs`; the raw values are what the `status` column's CHECK constraint allows.
-public enum RunStatus: String, Sendable, CaseIterable {
+public enum RunStatus: String, Codable, Sendable, CaseIterable {
     case running, completed, failed, interrupted
 }
 
 /// One row of `runs`, with the seed converted back from its stored bit pattern.
-public struct RunRecord: Equatable, Sendable {
+public struct RunRecord: Codable, Equatable, Sendable {
     public var id: Int64
     public var pipeline: String
     public var datasetID: Int64?

@@ -102,6 +102,14 @@ extension Store {
         }
     }
 
+    /// Records how many processes run the run and on which hosts (`world_size`, `hosts`); a resumed run may have
+    /// other ones than when it started.
+    public func recordPlacement(runID: Int64, worldSize: Int, hosts: String) throws {
+        try perform("record the processes of run \(runID)") { db in
+            try db.execute(sql: "UPDATE runs SET world_size = ?, hosts = ? WHERE id = ?", arguments: [worldSize, hosts, runID])
+        }
+    }
+
     /// Refreshes the run's `heartbeat_at`.
     public func heartbeat(runID: Int64) throws {
         try perform("heartbeat of run \(runID)") { db in try RunLiveness.beat(runID: runID, db) }

@@ -70,6 +70,12 @@ enum Schema {
                 PRIMARY KEY (run_id, name)
             );
             """),
+        // Runs spread over the processes of an `mpirun` job: how many, and on which hosts ("host:processes", comma
+        // separated). Earlier runs were one process on their `host`.
+        StoreMigration("v3-distributed", sql: """
+            ALTER TABLE runs ADD COLUMN world_size INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE runs ADD COLUMN hosts TEXT;
+            """),
     ]
 
     /// The shared migrations followed by `extra`. Identifiers must be unique: GRDB traps on a duplicate, so check first.

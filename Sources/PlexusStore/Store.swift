@@ -16,8 +16,14 @@ public final class Store: Sendable {
     /// The runs this opening found dead and marked `interrupted`.
     public let reconciled: [ReconciledRun]
 
-    /// The database path: the explicit `--db` value, else `$PLEXUS_DB`, else `./plexus.db`. Empty values count as unset.
+    /// Set by a process that must not touch the shared database: a worker rank of an `mpirun` job, which trains in
+    /// step with rank 0 while rank 0 alone records the run. Every path then resolves to this scratch file.
+    nonisolated(unsafe) public static var scratchPath: String?
+
+    /// The database path: the explicit `--db` value, else `$PLEXUS_DB`, else `./plexus.db` (`scratchPath` before
+    /// all of them when set). Empty values count as unset.
     public static func resolvePath(explicit: String?) -> String {
+        if let scratchPath { return scratchPath }
         if let explicit, !explicit.isEmpty { return explicit }
         if let env = ProcessInfo.processInfo.environment["PLEXUS_DB"], !env.isEmpty { return env }
         return "./plexus.db"

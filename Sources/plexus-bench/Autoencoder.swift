@@ -4,7 +4,14 @@ import Plexus
 /// padding 1, ReLU), three stride-2 transposed convolutions back up (32, 16, 1 channels, output padding 1, ReLU
 /// between, sigmoid last); Adam 1e-3, MSE against the input, batches of 32 over 2,000 random images.
 func benchAutoencoder() -> Measurement {
-    let samples = 2_000, batchSize = 32
+    let workload = autoencoderWorkload()
+    let seconds = trainEpochSeconds(model: workload.model, optimizer: workload.optimizer, batches: workload.orderedBatches(), loss: workload.loss)
+    return ["seconds": seconds, "samples_per_second": Double(workload.data.count) / seconds]
+}
+
+/// The autoencoder with 2,000 random images as inputs and targets, batches of 32.
+func autoencoderWorkload() -> Workload {
+    let samples = 2_000
     var rng = RandomGenerator(seed: 0)
     var layers: [Module] = []
     for (input, output) in [(1, 16), (16, 32), (32, 64)] {
@@ -17,11 +24,6 @@ func benchAutoencoder() -> Measurement {
     }
     let model = Sequential(layers)
     let images = Tensor.uniform([samples, 1, 64, 64], using: &rng)
-    let batches = batches(of: samples, size: batchSize) { start, end in
-        let x = images.slice(axis: 0, start: start, end: end)
-        return (x, .values(x))
-    }
-    let optimizer = Adam(parameters: model.parameters(), learningRate: 1e-3)
-    let seconds = trainEpochSeconds(model: model, optimizer: optimizer, batches: batches, loss: .mse)
-    return ["seconds": seconds, "samples_per_second": Double(samples) / seconds]
+    return Workload(model: model, optimizer: Adam(parameters: model.parameters(), learningRate: 1e-3),
+                    data: Dataset(inputs: images, targets: .values(images)), batchSize: 32, loss: .mse)
 }

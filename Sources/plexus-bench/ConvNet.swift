@@ -5,7 +5,15 @@ import Plexus
 /// (made before timing). Then inference images/s in evaluation mode without gradients. As in Keras
 /// (`Conv2D(32, kernel_size=(3, 3), activation="relu")`) the ReLU is the convolution's own, fused into its kernel.
 func benchConvNet() -> Measurement {
-    let samples = 60_000, batchSize = 128
+    let workload = convNetWorkload(samples: 60_000)
+    let batches = workload.orderedBatches()
+    let seconds = trainEpochSeconds(model: workload.model, optimizer: workload.optimizer, batches: batches, loss: workload.loss, passes: 2)
+    return ["seconds": seconds, "samples_per_second": Double(workload.data.count) / seconds,
+            "inference_images_per_second": inferenceImagesPerSecond(workload.model, batches[0].0, steps: 50)]
+}
+
+/// The convnet with `samples` random images and labels, batches of 128.
+func convNetWorkload(samples: Int) -> Workload {
     var rng = RandomGenerator(seed: 0)
     let model = Sequential([
         Conv2D(Conv2DConfig(inputChannels: 1, outputChannels: 32, kernelSize: 3, activation: .relu), rng: &rng),
@@ -16,13 +24,6 @@ func benchConvNet() -> Measurement {
     ])
     let images = Tensor.uniform([samples, 1, 28, 28], using: &rng)
     let labels = (0..<samples).map { _ in Int(rng.next() % 10) }
-    let batches = batches(of: samples, size: batchSize) { start, end in
-        (images.slice(axis: 0, start: start, end: end), .classes(Array(labels[start..<end])))
-    }
-    let optimizer = Adam(parameters: model.parameters(), learningRate: 1e-3)
-    let seconds = trainEpochSeconds(model: model, optimizer: optimizer, batches: batches, loss: .crossEntropy(labelSmoothing: 0, classWeights: nil),
-                                    passes: 2)
-
-    return ["seconds": seconds, "samples_per_second": Double(samples) / seconds,
-            "inference_images_per_second": inferenceImagesPerSecond(model, batches[0].0, steps: 50)]
+    return Workload(model: model, optimizer: Adam(parameters: model.parameters(), learningRate: 1e-3),
+                    data: Dataset(inputs: images, targets: .classes(labels)), batchSize: 128, loss: .crossEntropy(labelSmoothing: 0, classWeights: nil))
 }

@@ -33,6 +33,28 @@ func trainEpochSeconds(model: Module, optimizer: Optimizer, batches: [(Tensor, T
     return (0..<passes).map { _ in timed { for (x, y) in batches { step(x, y) } } }.min()!
 }
 
+/// A reference model with its random data, optimizer and loss: timed alone (`make bench`) and across processes
+/// (`make bench-dist`).
+struct Workload {
+    let model: Module
+    let optimizer: Optimizer
+    let data: Dataset
+    let batchSize: Int
+    let loss: LossFunction
+
+    /// The data cut into batches in order, as views (made before timing).
+    func orderedBatches() -> [(Tensor, Targets)] {
+        batches(of: data.count, size: batchSize) { start, end in
+            let targets: Targets
+            switch data.targets {
+            case .values(let values): targets = .values(values.slice(axis: 0, start: start, end: end))
+            case .classes(let labels): targets = .classes(Array(labels[start..<end]))
+            }
+            return (data.inputs.slice(axis: 0, start: start, end: end), targets)
+        }
+    }
+}
+
 /// `count` samples cut into batches of `batchSize` (the last one shorter): `make(start, end)` gives one batch.
 func batches(of count: Int, size batchSize: Int, _ make: (_ start: Int, _ end: Int) -> (Tensor, Targets)) -> [(Tensor, Targets)] {
     stride(from: 0, to: count, by: batchSize).map { make($0, min($0 + batchSize, count)) }

@@ -1,12 +1,14 @@
 import Foundation
 import Plexus
+import PlexusKit
 
 /// `make bench`: each reference model is timed in its own process (so peak memory is its own), next to the
 /// same model in PyTorch CPU (bench/peers/NAME.py) when torch is installed, and in Keras (bench/peers/keras_NAME.py)
 /// where TensorFlow is. The table and bench/results.csv
 /// report the ratio Plexus time / PyTorch time: below 1 means Plexus is faster.
 ///
-/// `plexus-bench --model NAME` runs one model and prints its measurement as JSON.
+/// `plexus-bench --model NAME` runs one model and prints its measurement as JSON. `--distributed-table` is
+/// `make bench-dist` (see Distributed.swift).
 
 /// name → (description, benchmark). Each benchmark lives in its own file beside this one.
 let models: [(name: String, description: String, run: () -> Measurement)] = [
@@ -18,6 +20,18 @@ let models: [(name: String, description: String, run: () -> Measurement)] = [
 ]
 
 let arguments = CommandLine.arguments
+if arguments.contains("--distributed") {
+    let measurement = try measureDistributed()
+    if DistributedJob.world.rank == 0 {
+        print(String(decoding: try JSONSerialization.data(withJSONObject: measurement, options: [.sortedKeys]), as: UTF8.self))
+    }
+    DistributedJob.world.finalize()
+    exit(0)
+}
+if arguments.contains("--distributed-table") {
+    try printDistributedTable(executable: arguments[0])
+    exit(0)
+}
 if let flag = arguments.firstIndex(of: "--model"), flag + 1 < arguments.count {
     guard let model = models.first(where: { $0.name == arguments[flag + 1] }) else {
         FileHandle.standardError.write("plexus-bench: unknown model '\(arguments[flag + 1])' (expected one of: \(models.map(\.name).joined(separator: ", ")))\n".data(using: .utf8)!)

@@ -48,4 +48,21 @@ final class AnomalyCommandTests: XCTestCase {
     func testKilledRunResumesBitForBit() throws {
         try anomaly.assertResumesAfterKill(["train", "normals", "--image-size", "32", "--epochs", "6"])
     }
+
+    /// `mpirun -np 2 anomaly train …` trains the autoencoder across two processes; `anomaly score` over two ranks writes
+    /// the rows one process writes with the same model.
+    func testTrainsAndScoresUnderMPI() throws {
+        try anomaly.assertTrainsUnderMPI(["train", "normals", "--image-size", "32", "--epochs", "2"])
+        let score = ["score", "--run", "1", "normals", "--quiet", "--db", "one.db"]
+        let single = try Commands.run("anomaly", score + ["--out", "score1"], in: anomaly.directory)
+        XCTAssertEqual(single.status, 0, single.stderr)
+        let pair = try Commands.runUnderMPI("anomaly", score + ["--out", "score2"], in: anomaly.directory)
+        XCTAssertEqual(pair.status, 0, pair.stderr + pair.stdout)
+        let rows = { (run: Int) in
+            try Commands.texts("select method || ' ' || path || ' ' || score || ' ' || is_anomaly || ' ' || hex(heatmap) from anomaly_scores "
+                               + "where run_id = \(run) order by method, path", in: self.anomaly.directory + "/one.db")
+        }
+        XCTAssertFalse(try rows(2).isEmpty)
+        XCTAssertEqual(try rows(3), try rows(2))
+    }
 }

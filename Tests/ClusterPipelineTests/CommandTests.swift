@@ -55,4 +55,9 @@ final class ClusterCommandTests: XCTestCase {
         try long.write(toFile: cluster.directory + "/long.yml", atomically: true, encoding: .utf8)
         try cluster.assertResumesAfterKill(["events.csv", "--pipeline", "long.yml", "--epochs", "300", "--k", "3"], afterEpochs: 2)
     }
+
+    /// `mpirun -np 2 cluster …` trains the autoencoder across two processes.
+    func testTrainsUnderMPI() throws {
+        try cluster.assertTrainsUnderMPI(["events.csv", "--epochs", "2", "--k", "3"])
+    }
 }

@@ -20,10 +20,20 @@ public enum Commands {
     /// Runs `name arguments` with `directory` as the working directory and without `PLEXUS_DB`, so the default
     /// database is `directory/plexus.db`.
     public static func run(_ name: String, _ arguments: [String], in directory: String) throws -> Result {
+        try execute(built(name), arguments, in: directory)
+    }
+
+    /// The path of executable `name`, skipping the test when it is not built.
+    static func built(_ name: String) throws -> String {
         let binary = path(name)
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw XCTSkip("\(name) is not built beside the tests (\(binary)); run `swift build --build-tests`")
         }
+        return binary
+    }
+
+    /// Runs the program at `binary` with `arguments` in `directory`, without `PLEXUS_DB`, and reads its output back.
+    static func execute(_ binary: String, _ arguments: [String], in directory: String) throws -> Result {
         // Files rather than pipes: a chatty command cannot fill a pipe buffer and stall while nobody reads it.
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("command-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)

@@ -3,13 +3,14 @@ import GRDB
 import XCTest
 
 extension Commands {
-    /// Starts `name arguments` in `directory` (output discarded) and returns once `database` has at least `epochs`
-    /// epochs recorded, with the process still training.
-    public static func startTraining(_ name: String, _ arguments: [String], in directory: String, database: String,
+    /// Starts `name arguments` in `directory` (output discarded), as `processes` processes of an `mpirun` job when
+    /// above 1, and returns once `database` has at least `epochs` epochs recorded, with the process still training.
+    public static func startTraining(_ name: String, _ arguments: [String], processes: Int = 1, in directory: String, database: String,
                                      epochs wanted: Int, file: StaticString = #filePath, line: UInt = #line) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path(name))
-        process.arguments = arguments
+        let command = processes > 1 ? mpirun + ["-np", String(processes), path(name)] : [path(name)]
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst()) + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.standardOutput = FileHandle.nullDevice
         let stderr = directory + "/\(name)-\(UUID().uuidString).stderr"

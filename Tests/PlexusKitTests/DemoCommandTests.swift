@@ -39,4 +39,24 @@ final class DemoCommandTests: XCTestCase {
     func testBuiltinPipelineRunsFromAnyFolder() throws {
         try plexus.assertCompletes(["demo", "--epochs", "1"], builtin: "demo.yml")
     }
+
+    /// `mpirun -np 2 plexus demo` trains the MLP across two processes.
+    func testTrainsUnderMPI() throws {
+        try plexus.assertTrainsUnderMPI(["demo", "--epochs", "2"])
+    }
+
+    /// The demo over two hosts (two network namespaces, TCP between them) trains what two processes on one host train,
+    /// to the bit: the same epochs and the same model.
+    func testTwoHostsTrainWhatOneHostTrains() throws {
+        let hosts = try TwoHosts(for: self, in: plexus.directory)
+        let arguments = ["demo", "--epochs", "3", "--seed", "5"]
+        let oneHost = try Commands.runUnderMPI("plexus", arguments + ["--db", "one-host.db", "--out", "one-host"], in: plexus.directory)
+        XCTAssertEqual(oneHost.status, 0, oneHost.stderr)
+        let twoHosts = try hosts.run("plexus", arguments + ["--db", "two-hosts.db", "--out", "two-hosts"], in: plexus.directory)
+        XCTAssertEqual(twoHosts.status, 0, twoHosts.stderr + twoHosts.stdout)
+        let run = "select status || ' ' || world_size from runs"
+        let results = "select printf('%d %.17g %.17g', epoch, train_loss, val_loss) from epochs union all select hex(bytes) from models where name = 'model'"
+        XCTAssertEqual(try Commands.texts(run, in: plexus.directory + "/two-hosts.db"), ["completed 2"])
+        XCTAssertEqual(try Commands.texts(results, in: plexus.directory + "/two-hosts.db"), try Commands.texts(results, in: plexus.directory + "/one-host.db"))
+    }
 }

@@ -33,7 +33,7 @@ final class StoreTests: XCTestCase {
                          "created_at TEXT"],
             "runs": ["id INTEGER", "pipeline TEXT", "dataset_id INTEGER", "config TEXT", "status TEXT", "seed INTEGER",
                      "started_at TEXT", "finished_at TEXT", "error TEXT", "host TEXT", "pid INTEGER", "heartbeat_at TEXT",
-                     "key_metric TEXT"],
+                     "key_metric TEXT", "world_size INTEGER", "hosts TEXT"],
             "epochs": ["run_id INTEGER", "epoch INTEGER", "train_loss REAL", "val_loss REAL", "metrics TEXT",
                        "seconds REAL", "learning_rate REAL"],
             "metrics": ["run_id INTEGER", "split TEXT", "name TEXT", "value REAL"],
@@ -51,7 +51,7 @@ final class StoreTests: XCTestCase {
                   AND p."notnull" = 0 AND p.pk = 0 ORDER BY 1
                 """)
             XCTAssertEqual(nullable, ["artifacts.bytes", "artifacts.path", "epochs.val_loss", "models.card", "runs.dataset_id", "runs.error",
-                                      "runs.finished_at", "runs.heartbeat_at", "runs.host", "runs.key_metric", "runs.pid"])
+                                      "runs.finished_at", "runs.heartbeat_at", "runs.host", "runs.hosts", "runs.key_metric", "runs.pid"])
             let keys = try String.fetchAll(db, sql: """
                 SELECT m.name || '.' || p.name FROM sqlite_master m, pragma_table_info(m.name) p
                 WHERE m.type = 'table' AND p.pk > 0 AND m.name IN ('datasets', 'runs', 'epochs', 'metrics', 'models', 'artifacts')
@@ -73,7 +73,7 @@ final class StoreTests: XCTestCase {
         _ = try Store(path: path, migrations: [counting])
         XCTAssertEqual(try count(reopened, "counter"), 1)
         XCTAssertEqual(try reopened.query { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") },
-                       ["v1-shared", "v2-lifecycle", "test-counter"])
+                       ["v1-shared", "v2-lifecycle", "v3-distributed", "test-counter"])
         XCTAssertEqual(try reopened.registerDataset(name: "iris", kind: "csv", source: "data/iris.csv", sha256: "abc",
                                                     items: 150), datasetID)
     }

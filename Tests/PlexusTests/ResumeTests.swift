@@ -118,7 +118,7 @@ final class ResumeTests: XCTestCase {
     func testTrainingStateIsOnlyAvailableAtTheEndOfAnEpoch() throws {
         let run = SmallRun(.adamCosine)
         var inHook: [Bool] = [], atEpochEnd: [Bool] = []
-        run.trainer.hooks.gradientsComputed = { _, _ in inHook.append(run.trainer.trainingState() == nil) }
+        run.trainer.hooks.gradientsComputed = { _, _, loss in inHook.append(run.trainer.trainingState() == nil); return loss }
         run.trainer.onEpochEnd = { _ in atEpochEnd.append(run.trainer.trainingState() != nil) }
         XCTAssertNil(run.trainer.trainingState())
         _ = try run.fit()

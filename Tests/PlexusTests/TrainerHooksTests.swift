@@ -9,9 +9,10 @@ final class TrainerHooksTests: XCTestCase {
 
         let scaled = SmallRun(.adamCosine)
         var batchSizes: [Int] = []
-        scaled.trainer.hooks.gradientsComputed = { parameters, batchSize in
+        scaled.trainer.hooks.gradientsComputed = { parameters, batchSize, loss in
             batchSizes.append(batchSize)
             for parameter in parameters { parameter.grad = parameter.grad.map { $0 * Tensor(1) } }
+            return loss
         }
         XCTAssertEqual(historyBits(try scaled.fit()), historyBits(expected))
         XCTAssertEqual(scaled.weightBits, plain.weightBits)
@@ -20,8 +21,9 @@ final class TrainerHooksTests: XCTestCase {
         // Zero gradients reach the optimizer: Adam then leaves every parameter where it started.
         let zeroed = SmallRun(.adamCosine)
         let initial = zeroed.trainer.model.namedParameters().map { ($0.name, $0.tensor.scalars.map(\.bitPattern)) }
-        zeroed.trainer.hooks.gradientsComputed = { parameters, _ in
+        zeroed.trainer.hooks.gradientsComputed = { parameters, _, loss in
             for parameter in parameters { parameter.grad = Tensor.zeros(parameter.shape) }
+            return loss
         }
         XCTAssertNotEqual(historyBits(try zeroed.fit()), historyBits(expected))
         for (name, bits) in initial { XCTAssertEqual(zeroed.weightBits[name], bits, name) }

@@ -146,7 +146,7 @@ public final class Trainer {
             var (trainLoss, reported) = trained.means(metrics)
             var validationLoss: Double? = nil
             if let validation {
-                (validationLoss, reported) = try hooks.aggregate(totals(over: validation), .validation).means(metrics)
+                (validationLoss, reported) = try hooks.aggregate(totals(over: ownPart(of: validation)), .validation).means(metrics)
             }
             let monitored = validationLoss ?? trainLoss
             let improved = monitored < loop.best - (config.earlyStopping?.minDelta ?? 0)
@@ -180,34 +180,48 @@ public final class Trainer {
         return loop.history
     }
 
-    /// One pass over the training data in seeded mini-batches; returns this process's totals.
+    /// One pass over the training data in seeded mini-batches (this process's part of each, with `hooks.shard`);
+    /// returns this process's totals.
     private func trainEpoch(_ train: Dataset, epoch: Int, shuffling rng: inout RandomGenerator, measuringMetrics: Bool,
                             printer: ProgressPrinter, start: Date) throws -> LossTotals {
         model.train()
         let order = config.shuffle ? rng.permutation(train.count) : Array(0..<train.count)
         var totals = LossTotals(metrics: measuringMetrics ? Array(repeating: 0, count: metrics.count) : [])
         for (batchIndex, batchStart) in stride(from: 0, to: train.count, by: config.batchSize).enumerated() {
-            let batch = train.subset(Array(order[batchStart..<min(batchStart + config.batchSize, train.count)]))
+            let batchIndices = order[batchStart..<min(batchStart + config.batchSize, train.count)]
+            let indices = hooks.shard.map { Array($0.part(of: batchIndices)) } ?? Array(batchIndices)
             optimizer.zeroGrad()
-            let prediction = model(batch.inputs)
-            let value = loss(prediction, batch.targets)
-            let scalar = value.item
-            guard scalar.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, batch: batchIndex + 1, value: scalar) }
-            value.backward()
-            try hooks.gradientsComputed?(optimizer.parameters, batch.count)
+            // A process whose share of a short last batch is empty still joins the gradient all-reduce.
+            let batch = indices.isEmpty ? nil : train.subset(indices)
+            let prediction = batch.map { model($0.inputs) }
+            var scalar: Float = 0
+            if let batch, let prediction {
+                let value = loss(prediction, batch.targets)
+                scalar = value.item
+                if scalar.isFinite { value.backward() }
+            }
+            let batchLoss = try hooks.gradientsComputed?(optimizer.parameters, indices.count, scalar) ?? scalar
+            guard batchLoss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, batch: batchIndex + 1, value: batchLoss) }
             if let clipNorm = config.clipNorm { clipGradientNorm(optimizer.parameters, maxNorm: clipNorm) }
             Autograd.withoutGradient { optimizer.step() }
-            totals.loss += Double(scalar) * Double(batch.count)
-            totals.count += batch.count
-            if measuringMetrics {
+            totals.loss += Double(scalar) * Double(indices.count)
+            totals.count += indices.count
+            if measuringMetrics, let batch, let prediction {
                 Autograd.withoutGradient {
                     for (index, metric) in metrics.enumerated() { totals.metrics[index] += metric.total(prediction, batch.targets) }
                 }
             }
-            printer.batchFinished(samples: totals.count, of: train.count, elapsed: Date().timeIntervalSince(start),
-                                  loss: totals.loss / Double(totals.count))
+            // Progress counts the batches of all processes; the loss is this process's.
+            printer.batchFinished(samples: batchStart + batchIndices.count, of: train.count, elapsed: Date().timeIntervalSince(start),
+                                  loss: totals.loss / Double(max(totals.count, 1)))
         }
         return totals
+    }
+
+    /// The samples of `data` this process evaluates: its `hooks.shard` part, else all.
+    private func ownPart(of data: Dataset) -> Dataset {
+        guard let shard = hooks.shard else { return data }
+        return data.subset(Array(shard.part(of: 0..<data.count)))
     }
 
     private func learningRate(epoch: Int, initial: Float) -> Float {

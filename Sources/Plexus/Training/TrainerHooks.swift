@@ -3,18 +3,25 @@
 /// `fit` behaves exactly as without them, bit for bit.
 ///
 /// ```swift
-/// trainer.hooks.gradientsComputed = { parameters, _ in
-///     for parameter in parameters { if let grad = parameter.grad { allReduceMean(grad) } }  // your MPI call
+/// trainer.hooks.shard = DataShard(index: rank, count: size)          // this process's part of every batch
+/// trainer.hooks.gradientsComputed = { parameters, batchSize, loss in
+///     allReduceMean(parameters.compactMap(\.grad), weightedBy: batchSize)  // your MPI call
+///     return allReduceMean(loss, weightedBy: batchSize)
 /// }
 /// trainer.hooks.aggregateTotals = { totals, _ in allReduceSum(totals) }   // sums and counts over all processes
 /// trainer.hooks.decideStopping = { decision in broadcast(decision.stop, from: 0) }   // rank 0 decides for all
 /// ```
 public struct TrainingHooks {
+    /// This process's share of the data when several processes train together: every batch of `batchSize` samples
+    /// (and the validation data) is split between the processes, and this one computes only its part. Nil: all of it.
+    public var shard: DataShard?
+
     /// Called after every batch's `backward()`, before gradient clipping and the optimizer step, with the optimizer's
-    /// parameters (their `grad`s may be changed in place or replaced) and the batch's sample count. This is where
-    /// gradients are all-reduced, so that every process takes the same step (weighted by sample counts when the last
-    /// batches differ in size).
-    public var gradientsComputed: ((_ parameters: [Tensor], _ batchSize: Int) throws -> Void)?
+    /// parameters (their `grad`s may be changed in place or replaced; nil when this process's share of the batch was
+    /// empty), this process's sample count and its mean loss (0 when empty). This is where gradients are
+    /// all-reduced, so that every process takes the same step (weighted by sample counts). Returns the batch's loss
+    /// over all processes: the one the non-finite check sees, so every process stops on the same batch.
+    public var gradientsComputed: ((_ parameters: [Tensor], _ batchSize: Int, _ loss: Float) throws -> Float)?
 
     /// Called with an epoch's loss and metric totals before their means are taken: once for the training batches
     /// and, when there is validation data, once for the validation evaluation. Return the totals to use, e.g. the
@@ -38,6 +45,25 @@ public struct TrainingHooks {
 
     func stop(_ decision: StoppingDecision) throws -> Bool {
         try decideStopping?(decision) ?? decision.stop
+    }
+}
+
+/// Process `index` of `count` processes that split every batch between them.
+public struct DataShard: Equatable, Sendable {
+    public let index: Int
+    public let count: Int
+
+    public init(index: Int, count: Int) {
+        precondition(count > 0 && (0..<count).contains(index), "shard \(index) of \(count)")
+        self.index = index
+        self.count = count
+    }
+
+    /// This process's contiguous part of `items`: the parts of all processes cover every item exactly once and differ
+    /// in size by at most one (an empty part when there are fewer items than processes).
+    public func part<C: RandomAccessCollection>(of items: C) -> C.SubSequence where C.Index == Int {
+        let n = items.count
+        return items[items.startIndex + index * n / count ..< items.startIndex + (index + 1) * n / count]
     }
 }
 
