@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "PlexusStore", targets: ["PlexusStore"]),
         .library(name: "PlexusFormats", targets: ["PlexusFormats"]),
         .library(name: "PlexusKit", targets: ["PlexusKit"]),
+        .library(name: "PlexusUI", targets: ["PlexusUI"]),
         .executable(name: "plexus", targets: ["plexus"]),
         .executable(name: "plexus-bench", targets: ["plexus-bench"]),
         .executable(name: "forecast", targets: ["forecast"]),
@@ -27,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // C shims over Debian's system libraries.
@@ -46,8 +48,11 @@ let package = Package(
             "Plexus", "PlexusStore", "PlexusFormats", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // `plexus ui`: the web pages over a database, on Hummingbird; only `plexus` links it.
+        .target(name: "PlexusUI", dependencies: ["Plexus", "PlexusKit", "AnomalyPipeline", .product(name: "Hummingbird", package: "hummingbird")]),
+
         .executableTarget(name: "plexus", dependencies: [
-            "PlexusKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "PlexusKit", "PlexusUI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "plexus-bench", dependencies: ["PlexusKit"], swiftSettings: fastMath),
 
@@ -70,6 +75,10 @@ let package = Package(
         .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ClassifyPipelineTests", dependencies: ["ClassifyPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AnomalyPipelineTests", dependencies: ["AnomalyPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "PlexusUITests", dependencies: [
+            "PlexusUI", "CommandTesting", "ClassifyPipeline", "ForecastPipeline", "ClusterPipeline", "AnomalyPipeline",
+            .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         // Read through #filePath by the k-means tests, not bundled.
         .testTarget(name: "ClusterPipelineTests", dependencies: ["ClusterPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Fixtures"]),
     ],

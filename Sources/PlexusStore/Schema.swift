@@ -70,6 +70,11 @@ enum Schema {
                 PRIMARY KEY (run_id, name)
             );
             """),
+        // `plexus ui` filters and pages runs by pipeline and dataset.
+        StoreMigration("v3-browse-indexes", sql: """
+            CREATE INDEX runs_by_pipeline ON runs (pipeline);
+            CREATE INDEX runs_by_dataset ON runs (dataset_id);
+            """),
     ]
 
     /// The shared migrations followed by `extra`. Identifiers must be unique: GRDB traps on a duplicate, so check first.

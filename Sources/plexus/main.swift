@@ -4,6 +4,7 @@ import Plexus
 import PlexusFormats
 import PlexusKit
 import PlexusStore
+import PlexusUI
 
 /// `plexus`: the engine's own command: the demo, and model summaries of pipeline files.
 /// Argument parsing and printing only; the work happens in PlexusKit.
@@ -11,7 +12,7 @@ struct PlexusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plexus",
         abstract: "Plexus: deep learning in one native binary, with its data and results in SQLite.",
-        subcommands: [DemoCommand.self, RunsCommand.self, SummaryCommand.self])
+        subcommands: [DemoCommand.self, RunsCommand.self, SummaryCommand.self, UICommand.self])
 }
 
 struct DemoCommand: ParsableCommand {
@@ -75,6 +76,27 @@ struct SummaryCommand: ParsableCommand {
         let spec = try PipelineFiles.load(pipeline)
         let (model, _) = try ModelBuilder.build(spec.model, file: spec.file, seed: 0)
         print(summary(model, inputShape: spec.model.input))
+    }
+}
+
+struct UICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ui",
+        abstract: "Browse, compare and inspect the runs of a database in a web browser (read-only).")
+
+    @Option(help: "SQLite database (default: $PLEXUS_DB, else ./plexus.db).") var db: String?
+    @Option(help: "Address to listen on; anything but 127.0.0.1 lets other machines in, and the pages have no login.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8050
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be from 1 to 65535, found \(port)") }
+    }
+
+    func run() throws {
+        if !["127.0.0.1", "localhost", "::1"].contains(host) {
+            FileHandle.standardError.write(Data("plexus ui: warning: listening on \(host), not only this machine: anyone who can reach it sees every run, and the pages have no login.\n".utf8))
+        }
+        try UIServer.serve(database: Store.resolvePath(explicit: db), host: host, port: port) { print($0) }
     }
 }
 
