@@ -23,11 +23,11 @@ enum RunPage {
                                 .rows.map { $0.map { Cell(text($0)) } }))
         }
         page.markup(configuration(run.config))
-        try epochs(store, request, runID: runID, into: &page)
         for table in try metricTables(store, runID: runID) { page.table(table) }
+        try PipelineViews.add(store, request, run: run, to: &page)
+        try epochs(store, request, runID: runID, into: &page)
         try models(store, runID: runID, into: &page)
         page.table(try artifacts(store, runID: runID))
-        try PipelineViews.add(store, request, run: run, to: &page)
         return page
     }
 
@@ -35,11 +35,11 @@ enum RunPage {
     static func configuration(_ json: String) -> String {
         var object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] ?? [:]
         let yaml = object.removeValue(forKey: "pipeline_yaml") as? String
-        let pretty = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]))
+        let pretty = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
             .map { String(decoding: $0, as: UTF8.self) } ?? json
-        var html = "<h2>Configuration</h2>\n<pre class=\"config\">\(escape(pretty))</pre>\n"
+        var html = "<h2>Configuration</h2>\n<details><summary>\(object.count) settings</summary><pre class=\"config\">\(escape(pretty))</pre></details>\n"
         if let yaml {
-            html += "<h3>Pipeline file \(escape(object["pipeline_file"] as? String ?? ""))</h3>\n<pre class=\"yaml\">\(escape(yaml))</pre>\n"
+            html += "<details><summary>Pipeline file \(escape(object["pipeline_file"] as? String ?? ""))</summary><pre class=\"yaml\">\(escape(yaml))</pre></details>\n"
         }
         return html
     }
@@ -88,29 +88,37 @@ enum RunPage {
         return weight
     }
 
-    /// Final metrics, one table per split: a row per metric, a column per model (`lstm`, `naive`…), so a model and
-    /// its baselines sit side by side. Names without a model (`accuracy`, `users`) go in the column "run".
+    /// Final metrics, one table per split: a row per metric, a column per model, so a model and its baselines sit
+    /// side by side. The models are the prefixes that carry the key metric (`lstm`, `naive`… of `test/lstm.mase`),
+    /// the key metric's first; other names (`accuracy`, `Shirt.f1`, `users`) go in the column "run".
     static func metricTables(_ store: Store, runID: Int64) throws -> [Table] {
         let rows = try store.read { try $0.table("SELECT split, name, value FROM metrics WHERE run_id = ? ORDER BY split, name", [runID]) }.rows
+        let key = try store.keyMetric(runID: runID).map { modelAndMetric($0.name) }
+        let models = Set(rows.map { text($0[1]) }.compactMap { name -> String? in
+            guard let key, name.hasSuffix("." + key.metric) else { return nil }
+            return String(name.dropLast(key.metric.count + 1))
+        })
         var bySplit: [(split: String, values: [(model: String, metric: String, value: Double)])] = []
         for row in rows {
             let split = text(row[0]), name = text(row[1]), value = Double(sqlValue: row[2]) ?? .nan
-            let (model, metric) = modelAndMetric(name)
+            let prefix = models.first { name.hasPrefix($0 + ".") }
+            let (model, metric) = prefix.map { ($0, String(name.dropFirst($0.count + 1))) } ?? ("", name)
             if bySplit.last?.split != split { bySplit.append((split, [])) }
             bySplit[bySplit.count - 1].values.append((model, metric, value))
         }
         return bySplit.map { split, values in
-            var models: [String] = []
-            for value in values where !models.contains(value.model) { models.append(value.model) }
+            let columns = Array(Set(values.map(\.model))).sorted { a, b in
+                (a == key?.model ? 0 : a.isEmpty ? 2 : 1, a) < (b == key?.model ? 0 : b.isEmpty ? 2 : 1, b)
+            }
             var metrics: [String] = []
             for value in values where !metrics.contains(value.metric) { metrics.append(value.metric) }
             let lookup = Dictionary(values.map { ("\($0.model)\t\($0.metric)", $0.value) }, uniquingKeysWith: { a, _ in a })
-            return Table(id: "metrics-\(split)", title: "Final metrics: \(split)", columns: ["metric"] + models.map { $0.isEmpty ? "run" : $0 },
-                         rows: metrics.map { metric in [Cell(metric)] + models.map { Cell(formatted(lookup["\($0)\t\(metric)"])) } })
+            return Table(id: "metrics-\(split)", title: "Final metrics: \(split)", columns: ["metric"] + columns.map { $0.isEmpty ? "run" : $0 },
+                         rows: metrics.map { metric in [Cell(metric)] + columns.map { Cell(formatted(lookup["\($0)\t\(metric)"])) } })
         }
     }
 
-    /// `lstm.mase.h1` → (`lstm`, `mase.h1`); `accuracy` → (``, `accuracy`).
+    /// `lstm.mase` → (`lstm`, `mase`); `accuracy` → (``, `accuracy`): a key metric's model and metric.
     static func modelAndMetric(_ name: String) -> (model: String, metric: String) {
         guard let dot = name.firstIndex(of: ".") else { return ("", name) }
         return (String(name[..<dot]), String(name[name.index(after: dot)...]))

@@ -96,7 +96,10 @@ struct UICommand: ParsableCommand {
         if !["127.0.0.1", "localhost", "::1"].contains(host) {
             FileHandle.standardError.write(Data("plexus ui: warning: listening on \(host), not only this machine: anyone who can reach it sees every run, and the pages have no login.\n".utf8))
         }
-        try UIServer.serve(database: Store.resolvePath(explicit: db), host: host, port: port) { print($0) }
+        try UIServer.serve(database: Store.resolvePath(explicit: db), host: host, port: port) { line in
+            print(line)
+            fflush(stdout)
+        }
     }
 }
 

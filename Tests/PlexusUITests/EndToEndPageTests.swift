@@ -78,36 +78,53 @@ final class EndToEndPageTests: XCTestCase {
         }
     }
 
-    /// Every page and file the site links to, followed from the runs page; the database file is the same bytes after.
+    /// Every kind of page and file the site links to, followed from the runs page and the forms' pages (compare,
+    /// filters): each path with each set of parameters (ids and values aside) up to eight times. The database file
+    /// is the same bytes after.
     func testAFullCrawlLeavesTheDatabaseByteIdentical() async throws {
         let database = try Databases.endToEnd()
         let before = try fileHash(database)
-        let crawled = try await crawl(database, limit: 600)
-        XCTAssertGreaterThan(crawled, 40)
+        let start = Date()
+        let crawled = try await crawl(database)
+        XCTAssertGreaterThan(crawled.count, 60)
+        for kind in ["/run/#", "/compare", "/artifact/#", "/image/#", "/heatmap/#", "/assets/plexus.js"] {
+            XCTAssertTrue(crawled.contains { Self.shape($0).hasPrefix(kind) }, "crawled no \(kind)")
+        }
         XCTAssertEqual(try fileHash(database), before)
-        print("plexus ui: crawled \(crawled) pages and files; \(database) unchanged")
+        print("plexus ui: crawled \(crawled.count) pages and files in \(String(format: "%.1f", Date().timeIntervalSince(start))) s; \(database) unchanged")
     }
 
-    func crawl(_ database: String, limit: Int) async throws -> Int {
+    /// A URL's kind: its path with numbers as `#`, and its parameter names.
+    static func shape(_ uri: String) -> String {
+        let parts = uri.split(separator: "?", maxSplits: 1)
+        let path = String(parts[0]).replacingOccurrences(of: "[0-9]+", with: "#", options: .regularExpression)
+        let names = parts.count > 1 ? parts[1].split(separator: "&").map { $0.split(separator: "=")[0] }.sorted().joined(separator: "&") : ""
+        return path + "?" + names
+    }
+
+    func crawl(_ database: String) async throws -> [String] {
         let visited = VisitedSet()
         try await withSite(database) { get in
-            var queue = ["/"]
-            while let uri = queue.popLast(), visited.count < limit {
-                guard visited.insert(uri) else { continue }
+            var queue = ["/", "/compare?run=1&run=2&run=3&run=4&run=5&run=6", "/compare?run=1&run=2&diff=1",
+                         "/?pipeline=classify&status=completed&dataset=1&metric=" + encoded("accuracy >= 0")]
+            var perShape: [String: Int] = [:]
+            while !queue.isEmpty {
+                let uri = queue.removeFirst()
+                guard perShape[Self.shape(uri), default: 0] < 8, visited.insert(uri) else { continue }
+                perShape[Self.shape(uri), default: 0] += 1
                 let response = try await get(uri)
                 XCTAssertEqual(response.status, .ok, uri)
                 guard response.headers[.contentType]?.hasPrefix("text/html") == true else { continue }
-                queue += links(in: response.text).filter { $0.hasPrefix("/") && !$0.contains("#") }
-                queue += links(in: response.text).filter { $0.hasPrefix("/") && $0.contains("#") }.map { String($0.split(separator: "#")[0]) }
+                queue += links(in: response.text).filter { $0.hasPrefix("/") }.map { String($0.split(separator: "#", omittingEmptySubsequences: false)[0]) }
             }
         }
-        return visited.count
+        return visited.all
     }
 }
 
 final class VisitedSet: @unchecked Sendable {
     private var seen = Set<String>()
     private let lock = NSLock()
-    var count: Int { lock.withLock { seen.count } }
+    var all: [String] { lock.withLock { Array(seen) } }
     func insert(_ uri: String) -> Bool { lock.withLock { seen.insert(uri).inserted } }
 }

@@ -81,7 +81,7 @@ final class PageTests: XCTestCase {
             let page = try await get("/run/1")
             XCTAssertEqual(page.status, .ok)
             for part in ["Run 1: classify", "Dataset (lineage)", "Configuration", "Loss per epoch", "<svg", "<title>Loss per epoch</title>",
-                         "Final metrics: test", "<th>baseline</th><th>model</th>", "Artifacts", "smoothing"] {
+                         "Final metrics: test", "<th>model</th><th>baseline</th>", "Artifacts", "smoothing"] {
                 XCTAssertTrue(page.text.contains(part), part)
             }
             let fetched12 = try await get("/run/1?smooth=0.9")
@@ -91,7 +91,7 @@ final class PageTests: XCTestCase {
             let epochs = try await get("/run/1?csv=epochs").text
             XCTAssertTrue(epochs.hasPrefix("epoch,train_loss,val_loss,metrics,seconds,learning_rate\r\n1,"))
             let metrics = try await get("/run/1?csv=metrics-test").text
-            XCTAssertEqual(metrics, "metric,baseline,model\r\naccuracy,0,0\r\n")
+            XCTAssertEqual(metrics, "metric,model,baseline\r\naccuracy,0,0\r\n")
             for id in ["run", "dataset", "artifacts"] { let fetched14 = try await get("/run/1?csv=\(id)"); XCTAssertEqual(fetched14.status, .ok, id) }
             let fetched15 = try await get("/run/1?csv=nothing")
             XCTAssertEqual(fetched15.status, .notFound)
