@@ -27,9 +27,11 @@ public enum Statistics {
 }
 
 extension String {
-    /// The text with `&`, `<`, `>` and `"` escaped, for SVG (XML) text and attribute values.
+    /// The text with `&`, `<`, `>`, `"` and `'` escaped, for SVG (XML) and HTML text and attribute values, quoted
+    /// either way. The one escaping function of the charts and of `plexus ui`'s pages.
     public var xmlEscaped: String {
         replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+            .replacingOccurrences(of: "'", with: "&#39;")
     }
 }

@@ -32,7 +32,7 @@ enum AnomalyView {
                 """,
             countSQL: "SELECT count(*) FROM anomaly_scores WHERE run_id = ?1 AND (?2 IS NULL OR method = ?2)",
             arguments: [run.id, request.value("method")], pageName: "scores_page") { row in
-                let heatmap = Cell(text(row[0]), markup: "<img class=\"heatmap\" src=\"/heatmap/\(text(row[0]))\" alt=\"\(escape("heat map of " + text(row[1])))\">")
+                let heatmap = Cell(text(row[0]), markup: "<img class=\"heatmap\" src=\"/heatmap/\(text(row[0]))\" alt=\"\(("heat map of " + text(row[1])).xmlEscaped)\">")
                 return [heatmap] + row.dropFirst().enumerated().map { index, value in
                     Cell(index == 5 ? (Int(sqlValue: value) == 1 ? "yes" : "no") : text(value))
                 }

@@ -14,7 +14,7 @@ enum Charts {
     }
 
     static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
-    static let (width, height) = (640.0, 340.0)
+    static let (width, height) = (600.0, 320.0)
 
     /// Lines sharing two axes: epoch curves, overlaid runs. `xTitle` and `yTitle` name the axes with their units.
     static func curves(title: String, xTitle: String, yTitle: String, series: [Series], xLabels: ((Double) -> String)? = nil) -> String {
@@ -65,8 +65,9 @@ enum Charts {
         for (index, curve) in curves.enumerated() {
             svg.polyline(curve.points.map { plot.point($0.falsePositiveRate, $0.truePositiveRate) }, color: palette[index % palette.count], width: 2)
         }
-        svg.legend(curves.enumerated().map { (label: $1.name, swatch: SVGSwatch.line(color: palette[$0 % palette.count])) },
-                   x: plot.left + 100, y: plot.bottom - 46)
+        let entries = curves.enumerated().map { (label: $1.name, swatch: SVGSwatch.line(color: palette[$0 % palette.count])) }
+        let legend = SVGDocument.legendSize(entries)
+        svg.legend(entries, x: plot.right - legend.width - 6, y: plot.bottom - legend.height - 6)
         return accessible(svg.rendered, title: title)
     }
 
@@ -90,7 +91,7 @@ enum Charts {
     /// The SVG with a `<title>` (shown on hover) and an image role with a label, for people and screen readers.
     static func accessible(_ svg: String, title: String) -> String {
         guard let close = svg.firstIndex(of: ">") else { return svg }
-        let opening = svg[..<close].replacingOccurrences(of: "<svg ", with: "<svg role=\"img\" aria-label=\"\(escape(title))\" ")
-        return "<figure class=\"chart\">" + opening + "><title>\(escape(title))</title>" + svg[svg.index(after: close)...] + "</figure>\n"
+        let opening = svg[..<close].replacingOccurrences(of: "<svg ", with: "<svg role=\"img\" aria-label=\"\(title.xmlEscaped)\" ")
+        return "<figure class=\"chart\">" + opening + "><title>\(title.xmlEscaped)</title>" + svg[svg.index(after: close)...] + "</figure>\n"
     }
 }

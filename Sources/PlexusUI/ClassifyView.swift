@@ -16,7 +16,6 @@ enum ClassifyView {
         if let actual = request.value("actual"), let predicted = request.value("predicted") {
             try cellImages(store, run: run, actual: actual, predicted: predicted, into: &page)
         }
-        page.heading("Predictions")
         page.markup(PipelineViews.choice(request, name: "show", label: "predictions", options: [
             ("", "all"), ("wrong", "wrong only"), ("unsure", "confidence below 0.6, least confident first")], anchor: "predictions"))
         let show = request.value("show")
@@ -38,7 +37,7 @@ enum ClassifyView {
     /// An image from the `images` table by its id, as a thumbnail (its id is the CSV text).
     static func thumbnail(_ id: SQLValue, alt: String) -> Cell {
         guard id != .null else { return Cell("") }
-        return Cell(text(id), markup: "<img class=\"thumb\" src=\"/image/\(text(id))\" alt=\"\(escape(alt))\">")
+        return Cell(text(id), markup: "<img class=\"thumb\" src=\"/image/\(text(id))\" alt=\"\(alt.xmlEscaped)\">")
     }
 
     static func classes(_ counts: [(actual: String, predicted: String, count: Int)]) -> [String] {
@@ -55,15 +54,15 @@ enum ClassifyView {
             rowTotals[entry.actual, default: 0] += entry.count
         }
         var html = "<table class=\"matrix\"><caption>rows: actual class · columns: predicted class · click a count for its images</caption><thead><tr><th></th>"
-        html += classes.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
+        html += classes.map { "<th>\(($0).xmlEscaped)</th>" }.joined() + "</tr></thead><tbody>\n"
         for actual in classes {
-            html += "<tr><th>\(escape(actual))</th>"
+            html += "<tr><th>\(actual.xmlEscaped)</th>"
             for predicted in classes {
                 let count = cells["\(actual)\t\(predicted)"] ?? 0
                 let (background, foreground) = Charts.heat(Double(count) / Double(max(1, rowTotals[actual] ?? 0)))
                 let link = "/run/\(runID)" + query([("actual", actual), ("predicted", predicted)]) + "#cell-images"
-                let content = count == 0 ? "0" : "<a class=\"cell\" href=\"\(escape(link))\" style=\"color:\(foreground)\">\(count)</a>"
-                html += "<td style=\"background:\(background);color:\(foreground)\" title=\"\(escape("actual \(actual), predicted \(predicted): \(count)"))\">\(content)</td>"
+                let content = count == 0 ? "0" : "<a class=\"cell\" href=\"\(link.xmlEscaped)\" style=\"color:\(foreground)\">\(count)</a>"
+                html += "<td style=\"background:\(background);color:\(foreground)\" title=\"\(("actual \(actual), predicted \(predicted): \(count)").xmlEscaped)\">\(content)</td>"
             }
             html += "</tr>\n"
         }
@@ -93,10 +92,10 @@ enum ClassifyView {
                 WHERE p.run_id = ? AND p.label = ? AND p.predicted = ? ORDER BY p.confidence DESC, p.path LIMIT 200
                 """, [run.datasetID, run.id, actual, predicted])
         }.rows
-        var html = "<section id=\"cell-images\"><h2>Actual \(escape(actual)), predicted \(escape(predicted)): \(rows.count) image\(rows.count == 1 ? "" : "s")\(rows.count == 200 ? " (the 200 most confident)" : "")</h2><div class=\"thumbs\">"
+        var html = "<section id=\"cell-images\"><h2>Actual \(actual.xmlEscaped), predicted \(predicted.xmlEscaped): \(rows.count) image\(rows.count == 1 ? "" : "s")\(rows.count == 200 ? " (the 200 most confident)" : "")</h2><div class=\"thumbs\">"
         for row in rows {
-            html += "<figure><img class=\"thumb\" src=\"/image/\(text(row[0]))\" alt=\"\(escape(text(row[1])))\" title=\"\(escape(text(row[1])))\">"
-            html += "<figcaption>\(escape(text(row[2])))</figcaption></figure>"
+            html += "<figure><img class=\"thumb\" src=\"/image/\(text(row[0]))\" alt=\"\((text(row[1])).xmlEscaped)\" title=\"\((text(row[1])).xmlEscaped)\">"
+            html += "<figcaption>\((text(row[2])).xmlEscaped)</figcaption></figure>"
         }
         page.markup(html + "</div></section>\n")
     }

@@ -2,8 +2,8 @@ import Foundation
 import PlexusKit
 import PlexusStore
 
-/// `/compare?run=3&run=7`: 2 to 10 runs side by side: the parameter diff (with an "only differences" switch), epoch
-/// curves overlaid, final metrics side by side, and each run's confusion matrix or forecast chart next to the others.
+/// `/compare?run=3&run=7`: 2 to 10 runs side by side: the parameter diff (with an "only differences" switch), each
+/// run's confusion matrix or forecast chart next to the others, epoch curves overlaid, and final metrics.
 enum ComparePage {
     static func build(_ store: Store, _ request: PageRequest) throws -> Page {
         var ids: [Int64] = []
@@ -24,6 +24,8 @@ enum ComparePage {
         page.markup("<form class=\"filters\" method=\"get\" action=\"/compare\">\(hidden)<label><input type=\"checkbox\" name=\"diff\" value=\"1\"\(onlyDifferences ? " checked" : "")> only differences</label><button type=\"submit\">Apply</button></form>\n")
         page.table(parameters(try runs.map { try settings($0, store) }, columns: columns, onlyDifferences: onlyDifferences))
 
+        try sideBySide(store, runs, into: &page)
+
         let series = try RunBrowser.epochSeries(store, runIDs: ids)
         let names = Set(series.values.flatMap(\.keys)).sorted { ($0.hasSuffix("loss") ? 0 : 1, $0) < ($1.hasSuffix("loss") ? 0 : 1, $1) }
         if !names.isEmpty {
@@ -36,7 +38,6 @@ enum ComparePage {
             page.markup("<div class=\"charts\">" + charts.joined() + "</div>\n")
         }
         page.table(try metrics(store, ids: ids, columns: columns))
-        try sideBySide(store, runs, into: &page)
         return page
     }
 
@@ -70,7 +71,7 @@ enum ComparePage {
             if onlyDifferences && !differs { continue }
             let style = differs ? "background:#fff3cd" : nil
             table.rows.append([Cell(key, style: style)] + values.map { value in
-                Cell(value, markup: value.count > 200 ? "<details><summary>\(value.count) characters</summary><pre>\(escape(value))</pre></details>" : nil, style: style)
+                Cell(value, markup: value.count > 200 ? "<details><summary>\(value.count) characters</summary><pre>\(value.xmlEscaped)</pre></details>" : nil, style: style)
             })
         }
         return table

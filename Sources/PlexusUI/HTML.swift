@@ -1,22 +1,5 @@
 import Foundation
-
-/// HTML text escaped for element content and double-quoted attributes alike. Every value that comes from the
-/// database or the request goes through this one function before it reaches a page.
-func escape(_ text: String) -> String {
-    var escaped = ""
-    escaped.reserveCapacity(text.utf8.count)
-    for character in text {
-        switch character {
-        case "&": escaped += "&amp;"
-        case "<": escaped += "&lt;"
-        case ">": escaped += "&gt;"
-        case "\"": escaped += "&quot;"
-        case "'": escaped += "&#39;"
-        default: escaped.append(character)
-        }
-    }
-    return escaped
-}
+import PlexusKit
 
 /// A link's query string from name-value pairs, each percent-encoded; pairs without a value are left out.
 func query(_ pairs: [(String, String?)]) -> String {
@@ -41,8 +24,8 @@ struct Cell {
     }
 
     var html: String {
-        let content = markup ?? escape(text)
-        return link.map { "<a href=\"\(escape($0))\">\(content)</a>" } ?? content
+        let content = markup ?? text.xmlEscaped
+        return link.map { "<a href=\"\(($0).xmlEscaped)\">\(content)</a>" } ?? content
     }
 }
 
@@ -56,24 +39,28 @@ struct Table {
     var sortLinks: [Int: String] = [:]
     /// A line under the table, such as "rows 1-50 of 10,000" with paging links (trusted markup).
     var footer: String?
+    /// Shown folded (a click opens it): long tables that would push the rest of the page far down.
+    var folded = false
 
     init(id: String, title: String, columns: [String], rows: [[Cell]] = []) {
         (self.id, self.title, self.columns, self.rows) = (id, title, columns, rows)
     }
 
     func html(csvLink: String) -> String {
-        var out = "<section class=\"table\" id=\"\(escape(id))\"><h3>\(escape(title))"
-        out += " <a class=\"csv\" href=\"\(escape(csvLink))\">CSV</a></h3>\n<table class=\"sortable\"><thead><tr>"
+        var out = "<section class=\"table\" id=\"\(id.xmlEscaped)\"><h3>\(title.xmlEscaped)"
+        out += " <a class=\"csv\" href=\"\(csvLink.xmlEscaped)\">CSV</a></h3>\n"
+        if folded { out += "<details><summary>\(rows.count) rows</summary>" }
+        out += "<table class=\"sortable\"><thead><tr>"
         for (index, column) in columns.enumerated() {
-            let label = sortLinks[index].map { "<a href=\"\(escape($0))\">\(escape(column))</a>" } ?? escape(column)
+            let label = sortLinks[index].map { "<a href=\"\(($0).xmlEscaped)\">\(column.xmlEscaped)</a>" } ?? column.xmlEscaped
             out += "<th>\(label)</th>"
         }
         out += "</tr></thead><tbody>\n"
         for row in rows {
-            out += "<tr>" + row.map { cell in "<td\(cell.style.map { " style=\"\(escape($0))\"" } ?? "")>\(cell.html)</td>" }.joined() + "</tr>\n"
+            out += "<tr>" + row.map { cell in "<td\(cell.style.map { " style=\"\(($0).xmlEscaped)\"" } ?? "")>\(cell.html)</td>" }.joined() + "</tr>\n"
         }
         if rows.isEmpty { out += "<tr><td colspan=\"\(columns.count)\" class=\"empty\">none</td></tr>\n" }
-        return out + "</tbody></table>" + (footer.map { "<p class=\"footer\">\($0)</p>" } ?? "") + "</section>\n"
+        return out + "</tbody></table>" + (folded ? "</details>" : "") + (footer.map { "<p class=\"footer\">\($0)</p>" } ?? "") + "</section>\n"
     }
 
     /// RFC 4180 CSV: fields with a comma, quote or line break are quoted, quotes doubled.
@@ -101,11 +88,11 @@ struct Page {
 
     init(title: String) { self.title = title }
 
-    mutating func heading(_ text: String) { blocks.append(.markup("<h2>\(escape(text))</h2>\n")) }
+    mutating func heading(_ text: String) { blocks.append(.markup("<h2>\(text.xmlEscaped)</h2>\n")) }
     mutating func markup(_ html: String) { blocks.append(.markup(html)) }
     mutating func table(_ table: Table) { blocks.append(.table(table)) }
     /// A line of plain text.
-    mutating func paragraph(_ text: String) { blocks.append(.markup("<p>\(escape(text))</p>\n")) }
+    mutating func paragraph(_ text: String) { blocks.append(.markup("<p>\(text.xmlEscaped)</p>\n")) }
 
     func table(id: String) -> Table? {
         for case .table(let table) in blocks where table.id == id { return table }
@@ -123,10 +110,10 @@ struct Page {
         }
         return """
             <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>\(escape(title)) · Plexus</title>
+            <html lang="en"><head><meta charset="utf-8"><title>\(title.xmlEscaped) · Plexus</title>
             \(refreshes ? "<meta http-equiv=\"refresh\" content=\"5\">" : "")
             <link rel="stylesheet" href="/assets/plexus.css"><script src="/assets/plexus.js" defer></script></head>
-            <body><nav><a href="/">Plexus runs</a></nav><main><h1>\(escape(title))</h1>
+            <body><nav><a href="/">Plexus runs</a></nav><main><h1>\(title.xmlEscaped)</h1>
             \(body)</main></body></html>
 
             """

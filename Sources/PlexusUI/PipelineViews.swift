@@ -45,9 +45,9 @@ enum PipelineViews {
     static func choice(_ request: PageRequest, name: String, label: String, options: [(value: String, label: String)], anchor: String) -> String {
         let current = request.value(name)
         let hidden = request.parameters.filter { $0.name != name && !$0.name.hasSuffix("page") && $0.name != "csv" }
-            .map { "<input type=\"hidden\" name=\"\(escape($0.name))\" value=\"\(escape($0.value))\">" }.joined()
-        return "<form class=\"filters\" method=\"get\" action=\"#\(escape(anchor))\">\(hidden)<label>\(escape(label)) <select name=\"\(escape(name))\">"
-            + options.map { "<option value=\"\(escape($0.value))\"\($0.value == (current ?? "") ? " selected" : "")>\(escape($0.label))</option>" }.joined()
+            .map { "<input type=\"hidden\" name=\"\(($0.name).xmlEscaped)\" value=\"\(($0.value).xmlEscaped)\">" }.joined()
+        return "<form class=\"filters\" method=\"get\" action=\"#\(anchor.xmlEscaped)\">\(hidden)<label>\(label.xmlEscaped) <select name=\"\(name.xmlEscaped)\">"
+            + options.map { "<option value=\"\(($0.value).xmlEscaped)\"\($0.value == (current ?? "") ? " selected" : "")>\(($0.label).xmlEscaped)</option>" }.joined()
             + "</select></label><button type=\"submit\">Show</button></form>\n"
     }
 }

@@ -37,9 +37,9 @@ enum RunPage {
         let yaml = object.removeValue(forKey: "pipeline_yaml") as? String
         let pretty = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
             .map { String(decoding: $0, as: UTF8.self) } ?? json
-        var html = "<h2>Configuration</h2>\n<details><summary>\(object.count) settings</summary><pre class=\"config\">\(escape(pretty))</pre></details>\n"
+        var html = "<h2>Configuration</h2>\n<details><summary>\(object.count) settings</summary><pre class=\"config\">\(pretty.xmlEscaped)</pre></details>\n"
         if let yaml {
-            html += "<details><summary>Pipeline file \(escape(object["pipeline_file"] as? String ?? ""))</summary><pre class=\"yaml\">\(escape(yaml))</pre></details>\n"
+            html += "<details><summary>Pipeline file \((object["pipeline_file"] as? String ?? "").xmlEscaped)</summary><pre class=\"yaml\">\(yaml.xmlEscaped)</pre></details>\n"
         }
         return html
     }
@@ -96,7 +96,8 @@ enum RunPage {
         let key = try store.keyMetric(runID: runID).map { modelAndMetric($0.name) }
         let models = Set(rows.map { text($0[1]) }.compactMap { name -> String? in
             guard let key, name.hasSuffix("." + key.metric) else { return nil }
-            return String(name.dropLast(key.metric.count + 1))
+            let model = String(name.dropLast(key.metric.count + 1))
+            return model.contains(".") ? nil : model
         })
         var bySplit: [(split: String, values: [(model: String, metric: String, value: Double)])] = []
         for row in rows {
@@ -113,8 +114,10 @@ enum RunPage {
             var metrics: [String] = []
             for value in values where !metrics.contains(value.metric) { metrics.append(value.metric) }
             let lookup = Dictionary(values.map { ("\($0.model)\t\($0.metric)", $0.value) }, uniquingKeysWith: { a, _ in a })
-            return Table(id: "metrics-\(split)", title: "Final metrics: \(split)", columns: ["metric"] + columns.map { $0.isEmpty ? "run" : $0 },
-                         rows: metrics.map { metric in [Cell(metric)] + columns.map { Cell(formatted(lookup["\($0)\t\(metric)"])) } })
+            var table = Table(id: "metrics-\(split)", title: "Final metrics: \(split)", columns: ["metric"] + columns.map { $0.isEmpty ? "run" : $0 },
+                              rows: metrics.map { metric in [Cell(metric)] + columns.map { Cell(formatted(lookup["\($0)\t\(metric)"])) } })
+            table.folded = table.rows.count > 20
+            return table
         }
     }
 
@@ -139,7 +142,7 @@ enum RunPage {
         page.table(table)
         for (name, json, card) in cards {
             if let layers = card.flatMap({ layers($0, name: name) }) { page.table(layers) }
-            if !json.isEmpty { page.markup("<details><summary>Model card of \(escape(name))</summary><pre>\(escape(json))</pre></details>\n") }
+            if !json.isEmpty { page.markup("<details><summary>Model card of \(name.xmlEscaped)</summary><pre>\(json.xmlEscaped)</pre></details>\n") }
         }
     }
 
@@ -169,7 +172,7 @@ enum RunPage {
             let stored = row[4] != .null
             let link = "/artifact/\(id)"
             let shown = !stored ? Cell("on disk only: \(text(row[5]))")
-                : type.hasPrefix("image/") ? Cell(name, link: link, markup: "<img class=\"artifact\" src=\"\(link)\" alt=\"\(escape(name))\" loading=\"lazy\">")
+                : type.hasPrefix("image/") ? Cell(name, link: link, markup: "<img class=\"artifact\" src=\"\(link)\" alt=\"\(name.xmlEscaped)\" loading=\"lazy\">")
                 : Cell("download", link: link)
             table.rows.append([Cell(name, link: stored ? link : nil), Cell(text(row[2])), Cell(type), Cell(text(row[4])), shown])
         }

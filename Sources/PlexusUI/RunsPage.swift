@@ -37,7 +37,7 @@ enum RunsPage {
                 Cell(String(run.id), link: "/run/\(run.id)"),
                 Cell(run.pipeline),
                 Cell(run.dataset ?? "", link: run.datasetID.map { request.link([("dataset", String($0)), ("page", nil)]) }),
-                Cell(run.status, markup: "<span class=\"status \(escape(run.status))\">\(escape(run.status))</span>"),
+                Cell(run.status, markup: "<span class=\"status \(run.status.xmlEscaped)\">\(run.status.xmlEscaped)</span>"),
                 Cell(String(run.startedAt.replacingOccurrences(of: "T", with: " ").prefix(19))),
                 Cell(run.seconds.map(RunList.duration) ?? ""),
                 Cell(run.keyMetric ?? ""),
@@ -91,7 +91,7 @@ enum RunsPage {
     static func summaryMarkup(_ summaries: [RunBrowser.EpochSummary]) -> String {
         guard !summaries.isEmpty else { return "" }
         let shown = summaries.filter { $0.name.hasSuffix("loss") && $0.name != "learning_rate" }
-        let lines = { (list: [RunBrowser.EpochSummary]) in list.map { escape(describe($0)) }.joined(separator: "<br>") }
+        let lines = { (list: [RunBrowser.EpochSummary]) in list.map { (describe($0)).xmlEscaped }.joined(separator: "<br>") }
         return lines(shown) + "<details><summary>all \(summaries.count)</summary>\(lines(summaries))</details>"
     }
 
@@ -103,15 +103,15 @@ enum RunsPage {
         func select(_ name: String, _ options: [(value: String, label: String)]) -> String {
             let current = request.value(name)
             return "<label>\(name) <select name=\"\(name)\"><option value=\"\">all</option>"
-                + options.map { "<option value=\"\(escape($0.value))\"\($0.value == current ? " selected" : "")>\(escape($0.label))</option>" }.joined()
+                + options.map { "<option value=\"\(($0.value).xmlEscaped)\"\($0.value == current ? " selected" : "")>\(($0.label).xmlEscaped)</option>" }.joined()
                 + "</select></label>"
         }
         let datasetOptions = datasets.rows.map { (value: text($0[0]), label: "#\(text($0[0])) \(RunList.shortened(text($0[1]), to: 48))") }
         return "<form class=\"filters\" method=\"get\" action=\"/\">"
             + select("pipeline", pipelines.map { ($0, $0) }) + select("status", RunStatus.allCases.map { ($0.rawValue, $0.rawValue) })
             + select("dataset", datasetOptions)
-            + "<label>metric <input name=\"metric\" placeholder=\"accuracy >= 0.9\" value=\"\(escape(request.value("metric") ?? ""))\"></label>"
-            + "<input type=\"hidden\" name=\"sort\" value=\"\(escape(request.value("sort") ?? "id"))\">"
+            + "<label>metric <input name=\"metric\" placeholder=\"accuracy >= 0.9\" value=\"\((request.value("metric") ?? "").xmlEscaped)\"></label>"
+            + "<input type=\"hidden\" name=\"sort\" value=\"\((request.value("sort") ?? "id").xmlEscaped)\">"
             + "<button type=\"submit\">Filter</button> <a href=\"/\">clear</a></form>\n"
     }
 }

@@ -11,7 +11,7 @@ final class HelperTests: XCTestCase {
     }
 
     func testXMLEscaping() {
-        XCTAssertEqual("a < b & \"c\" > d".xmlEscaped, "a &lt; b &amp; &quot;c&quot; &gt; d")
+        XCTAssertEqual("a < b & \"c\" > 'd'".xmlEscaped, "a &lt; b &amp; &quot;c&quot; &gt; &#39;d&#39;")
     }
 
     func testJoinDoesNotDoubleTheSlash() {

@@ -21,7 +21,7 @@ final class BrowserTests: XCTestCase {
         let ids = try EndToEndPageTests.runIDs(database)
         let classify = try XCTUnwrap(ids["classify"]), score = try XCTUnwrap(ids["anomaly-score"]?.first)
         let pages = [
-            ("runs", "/"), ("run-classify", "/run/\(classify[0])"), ("run-forecast", "/run/\(try XCTUnwrap(ids["forecast"]?.first))"),
+            ("runs", "/"), ("run-classify", "/run/\(classify[1])"), ("run-forecast", "/run/\(try XCTUnwrap(ids["forecast"]?.first))"),
             ("run-cluster", "/run/\(try XCTUnwrap(ids["cluster"]?.first))"), ("run-anomaly-score", "/run/\(score)"),
             ("compare-classify", "/compare?run=\(classify[0])&run=\(classify[1])&diff=1"),
         ]
@@ -36,7 +36,7 @@ final class BrowserTests: XCTestCase {
                 let screenshot = "\(Self.screenshots)/\(name).png"
                 try? FileManager.default.removeItem(atPath: screenshot)
                 let dom = try Self.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile)",
-                                                  "--window-size=1280,1500", "--virtual-time-budget=4000", "--hide-scrollbars",
+                                                  "--window-size=1280,2000", "--virtual-time-budget=4000", "--hide-scrollbars",
                                                   "--screenshot=\(screenshot)", "--dump-dom", "http://127.0.0.1:\(port)\(path)"])
                 doms.set(name, dom)
                 XCTAssertTrue(FileManager.default.fileExists(atPath: screenshot), "no screenshot of \(name)")

@@ -31,8 +31,8 @@ enum Databases {
             try writeScans(to: directory + "/scans/normal", normals: 4, abnormals: 0, seed: 2)
             try writeScans(to: directory + "/scans/abnormal", normals: 0, abnormals: 4, seed: 3)
             for (command, arguments) in [
-                ("classify", ["train", "pngs", "--test", "test", "--image-size", "16x16", "--epochs", "2"]),
-                ("classify", ["train", "pngs", "--test", "test", "--image-size", "16x16", "--epochs", "2", "--seed", "7", "--batch-size", "8"]),
+                ("classify", ["train", "pngs", "--test", "test", "--image-size", "16x16", "--epochs", "4", "--batch-size", "8"]),
+                ("classify", ["train", "pngs", "--test", "test", "--image-size", "16x16", "--epochs", "4", "--batch-size", "4", "--seed", "7"]),
                 ("forecast", ["prices.csv", "--epochs", "2"]),
                 ("cluster", ["events.csv", "--epochs", "2", "--k", "3"]),
                 ("anomaly", ["train", "normals", "--image-size", "32", "--epochs", "2"]),
