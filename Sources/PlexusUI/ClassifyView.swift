@@ -54,7 +54,7 @@ enum ClassifyView {
             rowTotals[entry.actual, default: 0] += entry.count
         }
         var html = "<table class=\"matrix\"><caption>rows: actual class · columns: predicted class · click a count for its images</caption><thead><tr><th></th>"
-        html += classes.map { "<th>\(($0).xmlEscaped)</th>" }.joined() + "</tr></thead><tbody>\n"
+        html += classes.map { "<th>\($0.xmlEscaped)</th>" }.joined() + "</tr></thead><tbody>\n"
         for actual in classes {
             html += "<tr><th>\(actual.xmlEscaped)</th>"
             for predicted in classes {
@@ -94,8 +94,8 @@ enum ClassifyView {
         }.rows
         var html = "<section id=\"cell-images\"><h2>Actual \(actual.xmlEscaped), predicted \(predicted.xmlEscaped): \(rows.count) image\(rows.count == 1 ? "" : "s")\(rows.count == 200 ? " (the 200 most confident)" : "")</h2><div class=\"thumbs\">"
         for row in rows {
-            html += "<figure><img class=\"thumb\" src=\"/image/\(text(row[0]))\" alt=\"\((text(row[1])).xmlEscaped)\" title=\"\((text(row[1])).xmlEscaped)\">"
-            html += "<figcaption>\((text(row[2])).xmlEscaped)</figcaption></figure>"
+            html += "<figure><img class=\"thumb\" src=\"/image/\(text(row[0]))\" alt=\"\(text(row[1]).xmlEscaped)\" title=\"\(text(row[1]).xmlEscaped)\">"
+            html += "<figcaption>\(text(row[2]).xmlEscaped)</figcaption></figure>"
         }
         page.markup(html + "</div></section>\n")
     }

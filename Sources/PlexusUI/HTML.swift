@@ -25,7 +25,7 @@ struct Cell {
 
     var html: String {
         let content = markup ?? text.xmlEscaped
-        return link.map { "<a href=\"\(($0).xmlEscaped)\">\(content)</a>" } ?? content
+        return link.map { "<a href=\"\($0.xmlEscaped)\">\(content)</a>" } ?? content
     }
 }
 
@@ -52,12 +52,12 @@ struct Table {
         if folded { out += "<details><summary>\(rows.count) rows</summary>" }
         out += "<table class=\"sortable\"><thead><tr>"
         for (index, column) in columns.enumerated() {
-            let label = sortLinks[index].map { "<a href=\"\(($0).xmlEscaped)\">\(column.xmlEscaped)</a>" } ?? column.xmlEscaped
+            let label = sortLinks[index].map { "<a href=\"\($0.xmlEscaped)\">\(column.xmlEscaped)</a>" } ?? column.xmlEscaped
             out += "<th>\(label)</th>"
         }
         out += "</tr></thead><tbody>\n"
         for row in rows {
-            out += "<tr>" + row.map { cell in "<td\(cell.style.map { " style=\"\(($0).xmlEscaped)\"" } ?? "")>\(cell.html)</td>" }.joined() + "</tr>\n"
+            out += "<tr>" + row.map { cell in "<td\(cell.style.map { " style=\"\($0.xmlEscaped)\"" } ?? "")>\(cell.html)</td>" }.joined() + "</tr>\n"
         }
         if rows.isEmpty { out += "<tr><td colspan=\"\(columns.count)\" class=\"empty\">none</td></tr>\n" }
         return out + "</tbody></table>" + (folded ? "</details>" : "") + (footer.map { "<p class=\"footer\">\($0)</p>" } ?? "") + "</section>\n"
@@ -99,7 +99,7 @@ struct Page {
         return nil
     }
 
-    /// The page with the navigation bar; `csvBase` is the page's own path and query, to which `csv=<id>` is added.
+    /// The page with the navigation bar; `csvLink` gives the link that exports a table (by id) as CSV.
     func html(csvLink: (String) -> String) -> String {
         var body = ""
         for block in blocks {

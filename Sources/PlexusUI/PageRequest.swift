@@ -47,8 +47,8 @@ struct PageRequest {
         let page = max(1, Int((try? integer(name)) ?? 1) ?? 1)
         let first = (page - 1) * pageSize
         var parts = ["rows \(shown == 0 ? 0 : first + 1)–\(first + shown) of \(total)"]
-        if page > 1 { parts.append("<a href=\"\((link([(name, String(page - 1))])).xmlEscaped)\">previous</a>") }
-        if first + shown < total { parts.append("<a href=\"\((link([(name, String(page + 1))])).xmlEscaped)\">next</a>") }
+        if page > 1 { parts.append("<a href=\"\(link([(name, String(page - 1))]).xmlEscaped)\">previous</a>") }
+        if first + shown < total { parts.append("<a href=\"\(link([(name, String(page + 1))]).xmlEscaped)\">next</a>") }
         return parts.joined(separator: " · ")
     }
 }

@@ -45,9 +45,9 @@ enum PipelineViews {
     static func choice(_ request: PageRequest, name: String, label: String, options: [(value: String, label: String)], anchor: String) -> String {
         let current = request.value(name)
         let hidden = request.parameters.filter { $0.name != name && !$0.name.hasSuffix("page") && $0.name != "csv" }
-            .map { "<input type=\"hidden\" name=\"\(($0.name).xmlEscaped)\" value=\"\(($0.value).xmlEscaped)\">" }.joined()
+            .map { "<input type=\"hidden\" name=\"\($0.name.xmlEscaped)\" value=\"\($0.value.xmlEscaped)\">" }.joined()
         return "<form class=\"filters\" method=\"get\" action=\"#\(anchor.xmlEscaped)\">\(hidden)<label>\(label.xmlEscaped) <select name=\"\(name.xmlEscaped)\">"
-            + options.map { "<option value=\"\(($0.value).xmlEscaped)\"\($0.value == (current ?? "") ? " selected" : "")>\(($0.label).xmlEscaped)</option>" }.joined()
+            + options.map { "<option value=\"\($0.value.xmlEscaped)\"\($0.value == (current ?? "") ? " selected" : "")>\($0.label.xmlEscaped)</option>" }.joined()
             + "</select></label><button type=\"submit\">Show</button></form>\n"
     }
 }

@@ -91,7 +91,7 @@ enum RunsPage {
     static func summaryMarkup(_ summaries: [RunBrowser.EpochSummary]) -> String {
         guard !summaries.isEmpty else { return "" }
         let shown = summaries.filter { $0.name.hasSuffix("loss") && $0.name != "learning_rate" }
-        let lines = { (list: [RunBrowser.EpochSummary]) in list.map { (describe($0)).xmlEscaped }.joined(separator: "<br>") }
+        let lines = { (list: [RunBrowser.EpochSummary]) in list.map { describe($0).xmlEscaped }.joined(separator: "<br>") }
         return lines(shown) + "<details><summary>all \(summaries.count)</summary>\(lines(summaries))</details>"
     }
 
@@ -103,7 +103,7 @@ enum RunsPage {
         func select(_ name: String, _ options: [(value: String, label: String)]) -> String {
             let current = request.value(name)
             return "<label>\(name) <select name=\"\(name)\"><option value=\"\">all</option>"
-                + options.map { "<option value=\"\(($0.value).xmlEscaped)\"\($0.value == current ? " selected" : "")>\(($0.label).xmlEscaped)</option>" }.joined()
+                + options.map { "<option value=\"\($0.value.xmlEscaped)\"\($0.value == current ? " selected" : "")>\($0.label.xmlEscaped)</option>" }.joined()
                 + "</select></label>"
         }
         let datasetOptions = datasets.rows.map { (value: text($0[0]), label: "#\(text($0[0])) \(RunList.shortened(text($0[1]), to: 48))") }
