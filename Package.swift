@@ -16,7 +16,6 @@ let package = Package(
         .library(name: "PlexusStore", targets: ["PlexusStore"]),
         .library(name: "PlexusFormats", targets: ["PlexusFormats"]),
         .library(name: "PlexusKit", targets: ["PlexusKit"]),
-        .library(name: "PlexusUI", targets: ["PlexusUI"]),
         .executable(name: "plexus", targets: ["plexus"]),
         .executable(name: "plexus-bench", targets: ["plexus-bench"]),
         .executable(name: "forecast", targets: ["forecast"]),
@@ -49,7 +48,7 @@ let package = Package(
         ]),
 
         // `plexus ui`: the web pages over a database, on Hummingbird; only `plexus` links it.
-        .target(name: "PlexusUI", dependencies: ["Plexus", "PlexusKit", "AnomalyPipeline", .product(name: "Hummingbird", package: "hummingbird")]),
+        .target(name: "PlexusUI", dependencies: ["PlexusKit", "AnomalyPipeline", .product(name: "Hummingbird", package: "hummingbird")]),
 
         .executableTarget(name: "plexus", dependencies: [
             "PlexusKit", "PlexusUI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -77,7 +76,7 @@ let package = Package(
         .testTarget(name: "AnomalyPipelineTests", dependencies: ["AnomalyPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PlexusUITests", dependencies: [
             "PlexusUI", "CommandTesting", "ClassifyPipeline", "ForecastPipeline", "ClusterPipeline", "AnomalyPipeline",
-            .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         // Read through #filePath by the k-means tests, not bundled.
         .testTarget(name: "ClusterPipelineTests", dependencies: ["ClusterPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Fixtures"]),

@@ -44,7 +44,7 @@ struct PageRequest {
 
     /// "rows 51-100 of 1,000" with links to the previous and next pages.
     func pagingFooter(total: Int, shown: Int, pageSize: Int = 50, name: String = "page") -> String {
-        let page = max(1, Int((try? integer(name)) ?? 1) ?? 1)
+        let page = max(1, Int((try? integer(name)) ?? 1))
         let first = (page - 1) * pageSize
         var parts = ["rows \(shown == 0 ? 0 : first + 1)–\(first + shown) of \(total)"]
         if page > 1 { parts.append("<a href=\"\(link([(name, String(page - 1))]).xmlEscaped)\">previous</a>") }

@@ -22,7 +22,7 @@ public struct UIServer: Sendable {
             finished.signal()
         }
         finished.wait()
-        if let error = failure.error { throw error }
+        if let error = failure.error { throw BrowseError("cannot serve on \(host):\(port): \(error)") }
     }
 
     /// Every route of the site.
