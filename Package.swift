@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // C shims over Debian's system libraries.
@@ -66,8 +67,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // `plexus ui`: the web pages over a database, on Hummingbird; only `plexus` links it.
+        .target(name: "PlexusUI", dependencies: ["PlexusKit", "AnomalyPipeline", .product(name: "Hummingbird", package: "hummingbird")]),
+
         .executableTarget(name: "plexus", dependencies: [
-            "PlexusKit", "PlexusONNX", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "PlexusKit", "PlexusONNX", "PlexusUI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "plexus-bench", dependencies: ["PlexusKit"], swiftSettings: fastMath),
 
@@ -95,6 +99,10 @@ let package = Package(
         .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ClassifyPipelineTests", dependencies: ["ClassifyPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AnomalyPipelineTests", dependencies: ["AnomalyPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "PlexusUITests", dependencies: [
+            "PlexusUI", "CommandTesting", "ClassifyPipeline", "ForecastPipeline", "ClusterPipeline", "AnomalyPipeline",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         // Read through #filePath by the k-means tests, not bundled.
         .testTarget(name: "ClusterPipelineTests", dependencies: ["ClusterPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Fixtures"]),
     ],

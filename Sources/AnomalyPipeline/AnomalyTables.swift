@@ -25,6 +25,8 @@ public enum AnomalyTables {
                 PRIMARY KEY (run_id, method, path)
             );
             """),
+        // `plexus ui` lists a run's scans by score.
+        StoreMigration("anomaly-v2-indexes", sql: "CREATE INDEX anomaly_scores_by_score ON anomaly_scores (run_id, method, score)"),
     ]
 
     /// Opens the database with the shared tables and these.

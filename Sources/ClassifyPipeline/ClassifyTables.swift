@@ -28,6 +28,8 @@ public enum ClassifyTables {
                 PRIMARY KEY (run_id, actual, predicted)
             );
             """),
+        // `plexus ui` lists a run's least confident predictions first.
+        StoreMigration("classify-v2-indexes", sql: "CREATE INDEX predictions_by_confidence ON predictions (run_id, confidence)"),
     ]
 
     /// Opens the database with the shared tables and these.

@@ -46,6 +46,8 @@ public enum ClusterStore {
                 PRIMARY KEY (run_id, segment)
             );
             """),
+        // `plexus ui` lists the users of one segment.
+        StoreMigration("cluster-v2-indexes", sql: "CREATE INDEX segments_by_segment ON segments (run_id, segment)"),
     ]
 
     /// Opens (creating or migrating) the database with the cluster tables.

@@ -26,14 +26,14 @@ public enum RunList {
         return table.rendered
     }
 
-    static func duration(_ seconds: TimeInterval) -> String {
+    public static func duration(_ seconds: TimeInterval) -> String {
         seconds < 60 ? String(format: "%.1f s", seconds)
             : seconds < 3600 ? String(format: "%d min %02d s", Int(seconds) / 60, Int(seconds) % 60)
             : String(format: "%d h %02d min", Int(seconds) / 3600, Int(seconds) % 3600 / 60)
     }
 
     /// A long name keeps its start and its end, which usually tell data sets apart ("data/gener…mnist/test").
-    static func shortened(_ text: String, to limit: Int = 36) -> String {
+    public static func shortened(_ text: String, to limit: Int = 36) -> String {
         guard text.count > limit else { return text }
         let head = (limit - 1) / 2
         return text.prefix(head) + "…" + text.suffix(limit - 1 - head)

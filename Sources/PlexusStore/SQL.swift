@@ -150,8 +150,26 @@ public struct StoreTransaction {
         try DatabaseValue.fetchAll(database, sql: sql, arguments: arguments.statementArguments).compactMap { T(sqlValue: SQLValue($0)) }
     }
 
+    /// Every row of a query with its columns in the order the query names them, for showing a table as it came.
+    public func table(_ sql: String, _ arguments: SQLArguments = []) throws -> SQLTable {
+        let statement = try database.makeStatement(sql: sql)
+        let rows = try Row.fetchAll(statement, arguments: arguments.statementArguments)
+        return SQLTable(columns: statement.columnNames, rows: rows.map { row in row.databaseValues.map(SQLValue.init) })
+    }
+
     /// The row id of the last INSERT.
     public var lastInsertedRowID: Int64 { database.lastInsertedRowID }
+}
+
+/// A query's result as columns and rows of values, in order.
+public struct SQLTable: Equatable, Sendable {
+    public var columns: [String]
+    public var rows: [[SQLValue]]
+
+    public init(columns: [String], rows: [[SQLValue]]) {
+        self.columns = columns
+        self.rows = rows
+    }
 }
 
 /// A compiled statement; see `StoreTransaction.prepare`.

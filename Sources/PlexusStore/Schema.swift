@@ -76,6 +76,11 @@ enum Schema {
             ALTER TABLE runs ADD COLUMN world_size INTEGER NOT NULL DEFAULT 1;
             ALTER TABLE runs ADD COLUMN hosts TEXT;
             """),
+        // `plexus ui` filters and pages runs by pipeline and dataset.
+        StoreMigration("v4-browse-indexes", sql: """
+            CREATE INDEX runs_by_pipeline ON runs (pipeline);
+            CREATE INDEX runs_by_dataset ON runs (dataset_id);
+            """),
     ]
 
     /// The shared migrations followed by `extra`. Identifiers must be unique: GRDB traps on a duplicate, so check first.

@@ -47,6 +47,26 @@ public final class Store: Sendable {
         }
     }
 
+    /// Opens an existing database for reading only, as `plexus ui` does: SQLite opens the file read-only and
+    /// `query_only` refuses any write, so nothing is migrated or reconciled and the file stays byte for byte as it
+    /// was. WAL lets it read while a training run writes.
+    public init(readOnly path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA query_only = ON") }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(path: path, "cannot open database: no such file")
+        }
+        do {
+            writer = try DatabasePool(path: path, configuration: configuration)
+            reconciled = []
+        } catch {
+            throw Store.storeError(error, path: path, context: "cannot open database read-only")
+        }
+    }
+
     /// Applies the migrations not applied yet. Several commands started at once on a new database race to apply the
     /// same one: the loser's transaction fails ("duplicate column name") and rolls back, and its next try finds the
     /// migration applied by the winner.

@@ -5,6 +5,7 @@ import PlexusFormats
 import PlexusKit
 import PlexusONNX
 import PlexusStore
+import PlexusUI
 
 /// `plexus`: the engine's own command: the demo, the list of runs, model summaries of pipeline files and ONNX export.
 /// Argument parsing and printing only; the work happens in PlexusKit.
@@ -12,7 +13,7 @@ struct PlexusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plexus",
         abstract: "Plexus: deep learning in one native binary, with its data and results in SQLite.",
-        subcommands: [DemoCommand.self, RunsCommand.self, SummaryCommand.self, ExportCommand.self])
+        subcommands: [DemoCommand.self, RunsCommand.self, SummaryCommand.self, ExportCommand.self, UICommand.self])
 }
 
 struct DemoCommand: ParsableCommand {
@@ -76,6 +77,30 @@ struct SummaryCommand: ParsableCommand {
         let spec = try PipelineFiles.load(pipeline)
         let (model, _) = try ModelBuilder.build(spec.model, file: spec.file, seed: 0)
         print(summary(model, inputShape: spec.model.input))
+    }
+}
+
+struct UICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ui",
+        abstract: "Browse, compare and inspect the runs of a database in a web browser (read-only).")
+
+    @Option(help: "SQLite database (default: $PLEXUS_DB, else ./plexus.db).") var db: String?
+    @Option(help: "Address to listen on; anything but 127.0.0.1 lets other machines in, and the pages have no login.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8050
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be from 1 to 65535, found \(port)") }
+    }
+
+    func run() throws {
+        if !["127.0.0.1", "localhost", "::1"].contains(host) {
+            FileHandle.standardError.write(Data("plexus ui: warning: listening on \(host), not only this machine: anyone who can reach it sees every run, and the pages have no login.\n".utf8))
+        }
+        try UIServer.serve(database: Store.resolvePath(explicit: db), host: host, port: port) { line in
+            print(line)
+            fflush(stdout)
+        }
     }
 }
 

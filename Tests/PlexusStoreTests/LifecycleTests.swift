@@ -140,7 +140,7 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(store.reconciled.map(\.id), [3], "the killed demo")
         XCTAssertEqual(try store.runs().map(\.status), [.interrupted, .completed, .completed])
         XCTAssertEqual(try store.query { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") },
-                       ["v1-shared", "forecast-v1", "v2-lifecycle", "v3-distributed"])
+                       ["v1-shared", "forecast-v1", "v2-lifecycle", "v3-distributed", "v4-browse-indexes"])
         let run = try store.startRun(pipeline: "demo", datasetID: 1, config: "{}", seed: 1)
         XCTAssertEqual(run, 4)
     }

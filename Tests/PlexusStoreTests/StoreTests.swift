@@ -73,7 +73,7 @@ final class StoreTests: XCTestCase {
         _ = try Store(path: path, migrations: [counting])
         XCTAssertEqual(try count(reopened, "counter"), 1)
         XCTAssertEqual(try reopened.query { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") },
-                       ["v1-shared", "v2-lifecycle", "v3-distributed", "test-counter"])
+                       ["v1-shared", "v2-lifecycle", "v3-distributed", "v4-browse-indexes", "test-counter"])
         XCTAssertEqual(try reopened.registerDataset(name: "iris", kind: "csv", source: "data/iris.csv", sha256: "abc",
                                                     items: 150), datasetID)
     }
