@@ -68,7 +68,7 @@ let package = Package(
         ]),
 
         // `plexus ui`: the web pages over a database, on Hummingbird; only `plexus` links it.
-        .target(name: "PlexusUI", dependencies: ["PlexusKit", "AnomalyPipeline", .product(name: "Hummingbird", package: "hummingbird")]),
+        .target(name: "PlexusUI", dependencies: ["PlexusKit", "PlexusCharts", "AnomalyPipeline", .product(name: "Hummingbird", package: "hummingbird")]),
 
         .executableTarget(name: "plexus", dependencies: [
             "PlexusKit", "PlexusONNX", "PlexusUI", .product(name: "ArgumentParser", package: "swift-argument-parser"),

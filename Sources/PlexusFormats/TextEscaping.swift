@@ -25,7 +25,7 @@ extension String {
             case "<": return "&lt;"
             case ">": return "&gt;"
             case "\"": return "&quot;"
-            case "'": return "&apos;"
+            case "'": return "&#39;"
             case "\t", "\n", "\r": return nil
             case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF: return "\u{FFFD}"
             default: return nil

@@ -109,7 +109,7 @@ final class ChartTests: XCTestCase {
     }
 
     func testXMLEscaping() {
-        XCTAssertEqual("a < b & \"c\" > 'd'".xmlEscaped, "a &lt; b &amp; &quot;c&quot; &gt; &apos;d&apos;")
+        XCTAssertEqual("a < b & \"c\" > 'd'".xmlEscaped, "a &lt; b &amp; &quot;c&quot; &gt; &#39;d&#39;")
         XCTAssertEqual("bell\u{7}".xmlEscaped, "bell\u{FFFD}", "a control character XML forbids")
     }
 }
