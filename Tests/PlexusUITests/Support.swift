@@ -54,5 +54,5 @@ func encoded(_ value: String) -> String {
 
 /// The SHA-256 of a file's bytes.
 func fileHash(_ path: String) throws -> String {
-    SHA256.hex([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+    try SHA256.hex([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
 }
