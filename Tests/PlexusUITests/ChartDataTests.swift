@@ -33,7 +33,8 @@ final class ChartDataTests: XCTestCase {
         XCTAssertTrue(svg.contains("<title>Loss &lt;per&gt; epoch</title>"))
         XCTAssertTrue(svg.contains("aria-label=\"Loss &lt;per&gt; epoch\""))
         XCTAssertTrue(svg.contains(">loss (mse)</text>") && svg.contains(">epoch</text>"))
-        XCTAssertLessThan(svg.utf8.count, 60_000, "downsampled before drawing")
+        // Drawn whole, 100,000 points would take over 1 MB of path data; cairo's SVG also carries the glyph outlines (≈ 70 KB here).
+        XCTAssertLessThan(svg.utf8.count, 100_000, "downsampled before drawing")
     }
 
     func testMetricConditionsAndBestValues() throws {
