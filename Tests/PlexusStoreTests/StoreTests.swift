@@ -203,6 +203,10 @@ final class StoreTests: XCTestCase {
     }
 
     func testWithRunRestoresDefaultSignalHandlers() throws {
+        // Start from the default handlers: other tests in this process (Hummingbird's service lifecycle in the UI
+        // tests) may leave SIGINT and SIGTERM ignored, and withRun restores whatever it found.
+        let previous = (signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL))
+        defer { signal(SIGINT, previous.0); signal(SIGTERM, previous.1) }
         let store = try Store(path: path)
         try store.withRun(.new(pipeline: "cluster", datasetID: nil, config: "{}", seed: 1)) { _ in
             XCTAssertFalse(Self.hasDefaultHandler(SIGINT), "SIGINT is caught during the run")
