@@ -1,3 +1,4 @@
+import CommandTesting
 import Foundation
 import Plexus
 import PlexusFormats
@@ -50,7 +51,7 @@ final class BrainSlicesTests: XCTestCase {
     }
 
     func testSlicesAreSplitByHeightWithLesionsAndMasks() throws {
-        let directory = try temporaryDirectory(for: self)
+        let directory = try temporaryFolder(for: self, prefix: "anomaly")
         try writeVolume(directory + "/a.nii", value: Self.brain)
         try writeVolume(directory + "/b.nii", value: { x, y, z in Self.brain(x * 1.1, y, z) * 0.5 })  // another scale
         let summary = try prepare(directory, volumes: [BrainSlices.Volume(name: "a", path: directory + "/a.nii"),
@@ -103,7 +104,7 @@ final class BrainSlicesTests: XCTestCase {
     }
 
     func testBrainMaskZeroesTheRestAndMustMatchTheGrid() throws {
-        let directory = try temporaryDirectory(for: self)
+        let directory = try temporaryFolder(for: self, prefix: "anomaly")
         try writeVolume(directory + "/head.nii", value: { x, y, z in Self.brain(x, y, z) > 0 ? Self.brain(x, y, z) : abs(x) < 36 && abs(y) < 44 ? 1 : 0 })
         try writeVolume(directory + "/mask.nii", value: { x, y, z in Self.brain(x, y, z) > 0 ? 1 : 0 })
         _ = try prepare(directory, volumes: [BrainSlices.Volume(name: "head", path: directory + "/head.nii", brainMask: directory + "/mask.nii")])

@@ -1,3 +1,4 @@
+import CommandTesting
 import GRDB
 import Foundation
 import Plexus
@@ -133,7 +134,7 @@ final class EndToEndTests: XCTestCase {
     }
 
     func testSameSeedSameRun() throws {
-        let directory = try temporaryDirectory(for: self)
+        let directory = try temporaryFolder(for: self, prefix: "anomaly")
         var options = try Self.trainingOptions(directory)
         options.epochs = 2
         let store = try AnomalyTables.open(path: directory + "/plexus.db")
@@ -203,7 +204,7 @@ final class EndToEndTests: XCTestCase {
     }
 
     func testTrainingInputErrorsWriteNothing() throws {
-        let directory = try temporaryDirectory(for: self)
+        let directory = try temporaryFolder(for: self, prefix: "anomaly")
         let store = try AnomalyTables.open(path: directory + "/plexus.db")
         var options = try Self.trainingOptions(directory)
         try "x".write(toFile: directory + "/train/readme.md", atomically: true, encoding: .utf8)

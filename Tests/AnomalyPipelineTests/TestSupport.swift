@@ -4,14 +4,6 @@ import PlexusFormats
 import XCTest
 @testable import AnomalyPipeline
 
-/// A fresh directory for one test's files, removed when the test case ends.
-func temporaryDirectory(for testCase: XCTestCase) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-anomaly-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    testCase.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-    return path
-}
-
 /// Small synthetic "scans" where anomalies are obvious: a gray ellipse (the body) with two darker blobs inside, on a
 /// black background, jittered in position, size and brightness; an abnormal scan adds a bright disc in the body.
 enum SyntheticScans {

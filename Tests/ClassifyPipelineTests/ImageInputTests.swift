@@ -1,3 +1,4 @@
+import CommandTesting
 import Foundation
 import PlexusFormats
 import XCTest
@@ -8,7 +9,7 @@ final class ImageInputTests: XCTestCase {
     /// The same 4×2 picture of gray levels written in every PNG colour type, bit depth and interlacing, each file
     /// with the levels its depth can hold; every one must reach the model as those levels, in gray and in RGB.
     func testEveryColourTypeAndBitDepthBecomesTheModelsChannels() throws {
-        let root = try temporaryDirectory(self)
+        let root = try temporaryFolder(for: self, prefix: "classify")
         let levels = [0, 1, 2, 3, 3, 2, 1, 0]  // as 2-bit samples; scaled to each depth below
         func samples(_ depth: Int) -> [Int] { levels.map { $0 * ((1 << depth) - 1) / 3 } }
         func repeated(_ values: [Int], _ times: Int, alpha: Int? = nil) -> [Int] {
@@ -79,7 +80,7 @@ final class ImageInputTests: XCTestCase {
     }
 
     func testBrokenFilesAreSkippedAndCountedOrFailWithStrict() throws {
-        let root = try temporaryDirectory(self)
+        let root = try temporaryFolder(for: self, prefix: "classify")
         try TinyImages.write(to: root, perClass: 3, seed: 1)
         let good = try [UInt8](Data(contentsOf: URL(fileURLWithPath: root + "/square/000.png")))
         try Data(good.prefix(good.count - 20)).write(to: URL(fileURLWithPath: root + "/square/truncated.png"))
@@ -102,7 +103,7 @@ final class ImageInputTests: XCTestCase {
     }
 
     func testFolderLayoutErrorsSayWhatIsWrong() throws {
-        let root = try temporaryDirectory(self)
+        let root = try temporaryFolder(for: self, prefix: "classify")
         XCTAssertErrorDescription(try ImageFolder.labelled(root + "/missing", strict: false), "\(root)/missing: no such folder")
         XCTAssertErrorDescription(try ImageFolder.labelled(root, strict: false),
                                   "\(root): no class folders found (expected one subfolder of PNGs per class, e.g. \(root)/cat/1.png)")

@@ -1,16 +1,9 @@
+import CommandTesting
 import Foundation
 import Plexus
 import PlexusFormats
 import XCTest
 @testable import ClassifyPipeline
-
-/// A temporary folder removed when the test ends.
-func temporaryDirectory(_ test: XCTestCase) throws -> String {
-    let path = NSTemporaryDirectory() + "classify-tests-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-    return path
-}
 
 /// A tiny image classification problem that a small CNN learns in a few epochs: 8×8 gray images of horizontal
 /// stripes, vertical stripes or a filled square in a random place, with noise, in class folders.
@@ -69,7 +62,7 @@ enum TinyImages {
 
     /// A data set (train 20 per class, test 8 per class), the tiny pipeline file, and options to train on them.
     static func setUp(_ test: XCTestCase, folders: [String] = classes) throws -> (root: String, options: TrainOptions) {
-        let root = try temporaryDirectory(test)
+        let root = try temporaryFolder(for: test, prefix: "classify")
         try write(to: root + "/train", perClass: 20, seed: 1, folders: folders)
         try write(to: root + "/test", perClass: 8, seed: 2, folders: folders)
         try pipeline.write(toFile: root + "/tiny.yml", atomically: true, encoding: .utf8)

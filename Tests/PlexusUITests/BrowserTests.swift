@@ -1,3 +1,4 @@
+import CommandTesting
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -26,7 +27,7 @@ final class BrowserTests: XCTestCase {
             ("compare-classify", "/compare?run=\(classify[0])&run=\(classify[1])&diff=1"),
         ]
         try FileManager.default.createDirectory(atPath: Self.screenshots, withIntermediateDirectories: true)
-        let profile = try temporaryFolder(self)
+        let profile = try temporaryFolder(for: self, prefix: "ui")
         let app = Application(router: UIServer(store: try Store(readOnly: database)).router(),
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         let doms = DOMs()

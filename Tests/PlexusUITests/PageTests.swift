@@ -1,3 +1,4 @@
+import CommandTesting
 import Foundation
 import HummingbirdTesting
 import PlexusKit
@@ -10,7 +11,7 @@ final class PageTests: XCTestCase {
     var database = ""
 
     override func setUpWithError() throws {
-        database = try temporaryFolder(self) + "/runs.db"
+        database = try temporaryFolder(for: self, prefix: "ui") + "/runs.db"
         try Databases.synthetic(at: database, runs: 30)
     }
 
@@ -63,7 +64,7 @@ final class PageTests: XCTestCase {
     }
 
     func testRunsArePaged() async throws {
-        let many = try temporaryFolder(self) + "/sixty.db"
+        let many = try temporaryFolder(for: self, prefix: "ui") + "/sixty.db"
         try Databases.synthetic(at: many, runs: 60, epochs: 1)
         try await withSite(many) { get in
             let response = try await get("/?page=2")
@@ -166,7 +167,7 @@ final class PageTests: XCTestCase {
 
     /// A thousand runs: the runs page, a filtered and sorted one, a run page, and a compare page, each timed.
     func testThousandRunsStayResponsive() async throws {
-        let many = try temporaryFolder(self) + "/thousand.db"
+        let many = try temporaryFolder(for: self, prefix: "ui") + "/thousand.db"
         try Databases.synthetic(at: many, runs: 1000, epochs: 20)
         try await withSite(many) { get in
             for uri in ["/", "/?pipeline=classify&metric=" + encoded("accuracy >= 0.5") + "&sort=metric", "/?page=20", "/run/500",

@@ -6,14 +6,6 @@ import PlexusStore
 import XCTest
 @testable import PlexusUI
 
-/// A fresh folder for one test, removed when it ends.
-func temporaryFolder(_ test: XCTestCase) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-ui-tests-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-    return path
-}
-
 /// What a request got back.
 struct Fetched {
     let status: HTTPResponse.Status
