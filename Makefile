@@ -11,8 +11,10 @@ PREFIX ?= /usr/local
 
 # The Python the tests call (ONNX export checked by ONNX Runtime): a venv with the pins of tools/requirements-test.txt.
 TEST_VENV := .build/venv
+# The Python of the benchmarks' PyTorch peers and of `make fixtures`: a venv with tools/requirements-bench.txt.
+BENCH_VENV := .build/bench-venv
 
-.PHONY: demo test bench deps build builtin-pipelines install uninstall fixtures clean test-venv bench-dist
+.PHONY: demo test bench deps build builtin-pipelines install uninstall fixtures clean test-venv bench-venv bench-dist
 
 ## Install the missing Debian packages (oneDNN, libpng, SQLite, cairo and pango with the DejaVu fonts, libcrypto, nifticlib, Open MPI,
 ## iproute2 for the two-host test).
@@ -66,17 +68,26 @@ $(TEST_VENV)/installed.txt: tools/requirements-test.txt
 	$(TEST_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements-test.txt
 	cp tools/requirements-test.txt $@
 
-## Benchmarks: GEMM throughput and training steps, against PyTorch CPU when it is installed.
-bench: build
-	$(RELEASE_BIN)/plexus-bench
+## Benchmarks: GEMM throughput and training steps, against PyTorch CPU in the same run.
+bench: build bench-venv
+	PLEXUS_PYTHON=$(CURDIR)/$(BENCH_VENV)/bin/python $(RELEASE_BIN)/plexus-bench
 
-## Data-parallel training: samples/s of 1 process x 2 threads against mpirun -np 2 x 1 thread, all-reduce time per step.
-bench-dist: build
-	$(RELEASE_BIN)/plexus-bench --distributed-table
+## Data-parallel training: samples/s of 1 process x 2 threads against mpirun -np 2 x 1 thread, all-reduce time per
+## step, beside PyTorch DistributedDataParallel (gloo) on the same workloads.
+bench-dist: build bench-venv
+	PLEXUS_PYTHON=$(CURDIR)/$(BENCH_VENV)/bin/python $(RELEASE_BIN)/plexus-bench --distributed-table
 
-## Regenerate the PyTorch golden fixtures (needs `pip install torch==2.13.0+cpu`; CI never does this).
-fixtures:
-	python3 tools/make_golden.py
+## PyTorch CPU for the peers, pinned; reinstalled only when tools/requirements-bench.txt changes.
+bench-venv: $(BENCH_VENV)/installed.txt
+
+$(BENCH_VENV)/installed.txt: tools/requirements-bench.txt
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements-bench.txt
+	cp tools/requirements-bench.txt $@
+
+## Regenerate the PyTorch golden fixtures (CI never does this).
+fixtures: bench-venv
+	$(BENCH_VENV)/bin/python tools/make_golden.py
 
 clean:
 	rm -rf .build

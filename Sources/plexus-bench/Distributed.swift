@@ -40,27 +40,41 @@ func measureDistributed() throws -> [String: Double] {
     return measurements
 }
 
-/// Both sides and the table; the scaling efficiency is the two processes' samples/s over the one process's, on
-/// the same two cores.
+/// Both sides and the table. Every workload runs three ways on the same machine: one process with one thread
+/// (pinned to one core), one process with two threads, and two single-threaded processes pinned to a core each.
+/// Horovod's scaling efficiency is the two processes' samples/s over twice the one thread's; the 2x1 / 1x2 column
+/// says whether spreading over processes beats giving one process both cores.
 func printDistributedTable(executable: String) throws {
     let mpirun = ["mpirun", "--bind-to", "core", "-x", "OMP_NUM_THREADS=1", "-np", "2"] + (getuid() == 0 ? ["--allow-run-as-root"] : [])
-    guard let one = runJSON(["OMP_NUM_THREADS=2", executable, "--distributed"]) as? [String: Double],
-          let two = runJSON(mpirun + [executable, "--distributed"]) as? [String: Double] else {
+    guard let oneThread = runJSON(["taskset", "-c", "0", "env", "OMP_NUM_THREADS=1", executable, "--distributed"]) as? [String: Double],
+          let twoThreads = runJSON(["OMP_NUM_THREADS=2", executable, "--distributed"]) as? [String: Double],
+          let twoProcesses = runJSON(mpirun + [executable, "--distributed"]) as? [String: Double] else {
         throw BenchError(description: "plexus-bench: a distributed measurement failed (is Open MPI installed? make deps)")
     }
-    print("Data-parallel training on \(ProcessInfo.processInfo.activeProcessorCount) cores: 1 process x 2 threads against mpirun -np 2, 1 thread each")
-    var table = TextTable(["model", "1x2 samp/s", "2x1 samp/s", "efficiency", "all-reduce ms/step"].map { .left($0) })
-    var csv = ["model,one_process_samples_per_second,two_processes_samples_per_second,efficiency,allreduce_ms_per_step"]
+    // The PyTorch peer: the same workloads as DistributedDataParallel over gloo (bench/peers/ddp.py), in this run.
+    let ddp = runJSON([python, "bench/peers/ddp.py"])
+    let peer = ddp.map { "PyTorch \($0["torch"] ?? "?") DDP (gloo)" } ?? "PyTorch not installed (make bench-venv): no DDP row"
+    print("Data-parallel training on \(ProcessInfo.processInfo.activeProcessorCount) cores, samples/s of the best epoch: 1 process x 1 thread, "
+          + "1 process x 2 threads, 2 processes x 1 thread (Plexus: mpirun -np 2; peer: \(peer))")
+    var table = TextTable(["model", "side", "1x1", "1x2", "2x1", "scaling eff.", "2x1 / 1x2", "all-reduce ms/step"].map { .left($0) })
+    var csv = ["model,side,one_thread_samples_per_second,two_threads_samples_per_second,two_processes_samples_per_second,scaling_efficiency,processes_over_threads,allreduce_ms_per_step"]
+    func add(_ workload: String, _ description: String, _ side: String, _ rates: [Double], allReduce: Double?) {
+        let (single, threads, processes) = (rates[0], rates[1], rates[2])
+        table.add([description, side] + rates.map { cell($0, "%.0f") } + [cell(processes / (2 * single)), cell(processes / threads), cell(allReduce, "%.2f")])
+        csv.append(([workload, side.replacingOccurrences(of: " ", with: "_")] + rates.map { cell($0, "%.1f") } + [cell(processes / (2 * single), "%.3f"), cell(processes / threads, "%.3f"), allReduce.map { cell($0, "%.3f") } ?? ""])
+                    .joined(separator: ","))
+    }
     for workload in distributedWorkloads {
-        let (single, pair) = (one[workload.name + ".samples_per_second"]!, two[workload.name + ".samples_per_second"]!)
-        let allReduce = two[workload.name + ".allreduce_ms_per_step"]!
-        table.add([workload.description, cell(single, "%.0f"), cell(pair, "%.0f"), cell(pair / single), cell(allReduce, "%.2f")])
-        csv.append([workload.name, cell(single, "%.1f"), cell(pair, "%.1f"), cell(pair / single, "%.3f"), cell(allReduce, "%.3f")].joined(separator: ","))
+        let key = workload.name + ".samples_per_second"
+        let plexus = [oneThread[key]!, twoThreads[key]!, twoProcesses[key]!]
+        add(workload.name, workload.description, "plexus", plexus, allReduce: twoProcesses[workload.name + ".allreduce_ms_per_step"]!)
+        let peerRates = ["one_thread", "two_threads", "two_processes"].compactMap { ddp?["\(workload.name).\($0)_samples_per_second"] as? Double }
+        if peerRates.count == 3 {
+            add(workload.name, "", "pytorch ddp", peerRates, allReduce: nil)
+            print("\(workload.name): Plexus / PyTorch DDP samples/s, 2 processes x 1 thread: \(cell(plexus[2] / peerRates[2]))")
+        }
     }
     print(table.rendered)
-    let torch = runJSON(["python3", "-c", "import json, torch; print(json.dumps({'torch': torch.__version__}))"])
-    print(torch == nil ? "Peer: PyTorch not installed, so no DDP (gloo) row; install torch to compare." :
-          "Peer: PyTorch \(torch!["torch"]!) is installed, but no DDP peer script exists yet.")
     try csv.joined(separator: "\n").appending("\n").write(toFile: "bench/dist-results.csv", atomically: true, encoding: .utf8)
     print("Wrote bench/dist-results.csv")
 }

@@ -84,3 +84,7 @@ func runJSON(_ arguments: [String]) -> [String: Any]? {
     guard process.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last else { return nil }
     return try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
 }
+
+/// The Python that runs the peers: `PLEXUS_PYTHON` (which `make bench` points at its venv with PyTorch CPU), else
+/// `python3` from PATH.
+let python = ProcessInfo.processInfo.environment["PLEXUS_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"

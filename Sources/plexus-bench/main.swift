@@ -57,7 +57,7 @@ for model in selected {
         print("plexus-bench: model \(model.name) failed")
         exit(1)
     }
-    let theirs = runJSON(["python3", "bench/peers/\(model.name).py"])
+    let theirs = runJSON([python, "bench/peers/\(model.name).py"])
     if let version = theirs?["torch"] as? String { peerVersion = "PyTorch \(version) CPU, \(theirs?["threads"] ?? "?") threads" }
     let peerSeconds = theirs?["seconds"] as? Double
     let ratio = peerSeconds.map { ours["seconds"]! / $0 }
@@ -69,7 +69,7 @@ for model in selected {
     }
     // Keras peers (bench/peers/keras_NAME.py) run where TensorFlow is installed; their line is left out otherwise.
     if FileManager.default.fileExists(atPath: "bench/peers/keras_\(model.name).py"),
-       let keras = runJSON(["python3", "bench/peers/keras_\(model.name).py"]), let kerasSeconds = keras["seconds"] as? Double {
+       let keras = runJSON([python, "bench/peers/keras_\(model.name).py"]), let kerasSeconds = keras["seconds"] as? Double {
         extraLines.append("\(model.name) vs Keras \(keras["keras"] ?? "?") on TensorFlow \(keras["tensorflow"] ?? "?") CPU: plexus \(cell(ours["seconds"])) s, keras \(cell(kerasSeconds)) s per epoch, "
                           + "ratio \(cell(ours["seconds"]! / kerasSeconds)); inference \(cell(ours["inference_images_per_second"], "%.0f")) vs "
                           + "\(cell(keras["inference_images_per_second"] as? Double, "%.0f")) images/s; peak \(cell(ours["peak_mb"], "%.0f")) vs \(cell(keras["peak_mb"] as? Double, "%.0f")) MB")
