@@ -38,15 +38,11 @@ extension ClusterPipeline {
     /// centroids, and records the assignment as a run of its own (config `mode: assign`, `source_run`).
     public static func assign(store: Store, options: AssignOptions, log: (String) -> Void = { _ in }) throws -> AssignReport {
         let started = Date()
-        guard let source = try store.run(id: options.runID) else { throw ClusterError("run \(options.runID): no such run in \(store.path)") }
-        guard source.pipeline == "cluster", source.status == .completed,
-              let config = try? RunConfig.decode(ClusterRunConfig.self, from: source, store: store), config.mode == "run" else {
-            throw ClusterError("run \(options.runID) is not a completed 'cluster run' (pipeline \(source.pipeline), status \(source.status.rawValue))")
-        }
         let label = "run \(options.runID)"
-        let scaler = try Scaler.decode(store.loadModel(runID: options.runID, name: "scaler").bytes, source: "\(label) scaler")
-        let (centroidTensors, centroidInfo) = try Safetensors.decode(store.loadModel(runID: options.runID, name: "centroids").bytes,
-                                                                     path: "\(label) centroids")
+        let source = try DistributedJob.fromRankZero { try SourceRun.read(runID: options.runID, from: store) }
+        let config = source.config
+        let scaler = try Scaler.decode(source.scaler, source: "\(label) scaler")
+        let (centroidTensors, centroidInfo) = try Safetensors.decode(source.centroids, path: "\(label) centroids")
         guard let stored = centroidTensors["centroids"], stored.shape.count == 2 else {
             throw ClusterError("\(label): the stored centroids are not a (k, dimensions) matrix")
         }
@@ -55,7 +51,7 @@ extension ClusterPipeline {
         if centroidInfo["space"] == "autoencoder" {
             encoder = try TrainedModel.load(store: store, runID: options.runID, pipeline: "cluster", names: ["encoder"]).model
         }
-        let names = try ClusterStore.segmentNames(runID: options.runID, in: store)
+        let names = source.segmentNames
         guard names.count == centroids.rows else { throw ClusterError("\(label): \(names.count) segment profiles for \(centroids.rows) centroids") }
 
         // The source run's column names are the defaults where the new file has them; otherwise they are guessed again.
@@ -68,7 +64,7 @@ extension ClusterPipeline {
         let (labels, distances) = assignToCentroids(space, centroids: centroids)
         var profiles = Profiler.profiles(features, standardized: standardized, labels: labels, k: centroids.rows)
         for index in profiles.indices { profiles[index].name = names[index] }
-        let previous = try ClusterStore.segments(runID: options.runID, in: store)
+        let previous = source.segments
         let returning = features.userIDs.indices.filter { previous[features.userIDs[$0]] != nil }
         let moved = returning.filter { previous[features.userIDs[$0]] != labels[$0] }.count
         let summary = InputSummary(path: input.path, columns: input.columns, events: eventCount(input), users: features.userIDs.count,
@@ -99,6 +95,28 @@ extension ClusterPipeline {
             return AssignReport(runID: run.id, sourceRunID: options.runID, input: summary, features: features.names, profiles: profiles,
                                 returningUsers: returning.count, movedUsers: moved, artifacts: artifacts,
                                 seconds: Date().timeIntervalSince(started))
+        }
+    }
+
+    /// What `assign` needs of its source run. Under `mpirun` it is read from rank 0's database and sent to every
+    /// process (a worker's scratch database is empty).
+    private struct SourceRun: Codable {
+        var config: ClusterRunConfig
+        var scaler: [UInt8]
+        var centroids: [UInt8]
+        var segmentNames: [String]
+        var segments: [String: Int]
+
+        static func read(runID: Int64, from store: Store) throws -> SourceRun {
+            guard let source = try store.run(id: runID) else { throw ClusterError("run \(runID): no such run in \(store.path)") }
+            guard source.pipeline == "cluster", source.status == .completed,
+                  let config = try? RunConfig.decode(ClusterRunConfig.self, from: source, store: store), config.mode == "run" else {
+                throw ClusterError("run \(runID) is not a completed 'cluster run' (pipeline \(source.pipeline), status \(source.status.rawValue))")
+            }
+            return SourceRun(config: config, scaler: try store.loadModel(runID: runID, name: "scaler").bytes,
+                             centroids: try store.loadModel(runID: runID, name: "centroids").bytes,
+                             segmentNames: try ClusterStore.segmentNames(runID: runID, in: store),
+                             segments: try ClusterStore.segments(runID: runID, in: store))
         }
     }
 }

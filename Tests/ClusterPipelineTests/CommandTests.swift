@@ -60,4 +60,22 @@ final class ClusterCommandTests: XCTestCase {
     func testTrainsUnderMPI() throws {
         try cluster.assertTrainsUnderMPI(["events.csv", "--epochs", "2", "--k", "3"])
     }
+
+    /// `mpirun -np 2 cluster assign --run 1 …`: the workers read the source run from rank 0, and the job records one
+    /// assignment with the same segments as one process's.
+    func testAssignsUnderMPI() throws {
+        let run = try Commands.run("cluster", ["events.csv", "--epochs", "2", "--k", "3", "--db", "c.db", "--out", "run"], in: cluster.directory)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let single = try Commands.run("cluster", ["assign", "--run", "1", "events.csv", "--db", "c.db", "--out", "one"], in: cluster.directory)
+        XCTAssertEqual(single.status, 0, single.stderr)
+        let pair = try Commands.runUnderMPI("cluster", ["assign", "--run", "1", "events.csv", "--db", "c.db", "--out", "two"], in: cluster.directory)
+        XCTAssertEqual(pair.status, 0, pair.stderr + pair.stdout)
+        let database = cluster.directory + "/c.db"
+        XCTAssertEqual(try Commands.texts("select id || ' ' || status || ' ' || world_size from runs order by id", in: database),
+                       ["1 completed 1", "2 completed 1", "3 completed 2"])
+        let segments = "select user_id || ' ' || segment from segments where run_id = %d order by user_id"
+        let assigned = try Commands.texts(String(format: segments, 3), in: database)
+        XCTAssertEqual(assigned.count, 180)
+        XCTAssertEqual(assigned, try Commands.texts(String(format: segments, 2), in: database))
+    }
 }
