@@ -1,7 +1,7 @@
 # Plexus: the two commands a new user runs on a fresh Debian 12 machine are `make demo` and `make test`.
 # Both install the Debian packages Plexus links against when they are missing.
 
-DEB_PACKAGES := libdnnl-dev libpng-dev libsqlite3-dev sqlite3 zlib1g-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core libssl-dev libnifti2-dev python3-venv libopenmpi-dev openmpi-bin iproute2 chromium
+DEB_PACKAGES := libdnnl-dev libpng-dev libsqlite3-dev sqlite3 zlib1g-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-wqy-microhei libssl-dev libnifti2-dev python3-venv libopenmpi-dev openmpi-bin iproute2 chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
@@ -16,7 +16,7 @@ BENCH_VENV := .build/bench-venv
 
 .PHONY: demo test bench deps build builtin-pipelines install uninstall fixtures clean test-venv bench-venv bench-dist
 
-## Install the missing Debian packages (oneDNN, libpng, SQLite, cairo and pango with the DejaVu fonts, libcrypto, nifticlib, Open MPI,
+## Install the missing Debian packages (oneDNN, libpng, SQLite, cairo and pango with the DejaVu and WenQuanYi (CJK) fonts, libcrypto, nifticlib, Open MPI,
 ## iproute2 for the two-host test).
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "Swift 6 is required (https://www.swift.org/install/linux/): swift not found on PATH" >&2; exit 1; }

@@ -45,6 +45,15 @@ public final class Painter {
         return (Double(width), Double(height))
     }
 
+    /// How many characters of `text` no installed font can draw (pango shows them as boxes). DejaVu Sans covers
+    /// Latin, Greek and Cyrillic; fontconfig falls back to WenQuanYi Micro Hei (`fonts-wqy-microhei`) for Chinese,
+    /// Japanese and Korean.
+    public func missingGlyphs(_ text: String, size: Double = 12) -> Int {
+        let layout = self.layout(text, size: size, bold: false)
+        defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
+        return Int(pango_layout_get_unknown_glyphs_count(layout))
+    }
+
     /// `text` with its box placed by `horizontal` and `vertical` at (`x`, `y`), turned by `rotation` degrees
     /// (clockwise) about that point.
     public func text(_ text: String, x: Double, y: Double, horizontal: Anchor = .start, vertical: Anchor = .start, size: Double = 12,

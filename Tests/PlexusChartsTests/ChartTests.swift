@@ -112,4 +112,30 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual("a < b & \"c\" > 'd'".xmlEscaped, "a &lt; b &amp; &quot;c&quot; &gt; &#39;d&#39;")
         XCTAssertEqual("bell\u{7}".xmlEscaped, "bell\u{FFFD}", "a control character XML forbids")
     }
+
+    /// Class names in other scripts are drawn with real glyphs, not boxes: the Makefile installs DejaVu and a CJK
+    /// font. A private-use character, which no font draws, shows that the count can fail.
+    func testLabelsInOtherScriptsHaveGlyphs() throws {
+        let labels = ["Übergröße", "T-shirt/top", "Кроссовки", "Σανδάλι", "连衣裙", "スニーカー", "운동화", "\u{E000}"]
+        let probe = GlyphProbe(labels: labels)
+        _ = try Figure(title: nil, [probe]).png()
+        let counts = probe.missing
+        XCTAssertEqual(counts.dropLast(), Array(repeating: 0, count: labels.count - 1), "\(zip(labels, counts).map { "\($0): \($1)" })")
+        XCTAssertEqual(counts.last, 1)
+    }
+}
+
+/// A panel that asks the painter, while the figure is laid out, how many characters of each label have no glyph.
+final class GlyphProbe: Chart {
+    let labels: [String]
+    private(set) var missing: [Int] = []
+    init(labels: [String]) { self.labels = labels }
+
+    func size(_ painter: Painter) -> (width: Double, height: Double) {
+        missing = labels.map { painter.missingGlyphs($0) }
+        return (100, 20)
+    }
+
+    func draw(_ painter: Painter, in frame: Rect) {}
+    var summary: String { "glyph probe" }
 }
