@@ -20,13 +20,11 @@ struct DataParallel {
         if resuming {
             var bytes = try saved.map { try Checkpoint.encode($0) } ?? []
             try world.broadcast(&bytes)
-            var received = try saved ?? Checkpoint.decodeTrainingState(bytes, source: "the training state broadcast by rank 0")
-            received.randomStreams = ownStreams(received.randomStreams)
-            state = received
+            state = try saved ?? Checkpoint.decodeTrainingState(bytes, source: "the training state broadcast by rank 0")
         } else {
             try broadcastWeights(trainer.model)
-            try trainer.model.restoreRandomStreams(ownStreams(trainer.model.randomStreams()))
         }
+        trainer.hooks.epochStarting = { [unowned trainer] _ in try deriveRandomStreams(trainer.model) }
         trainer.hooks.shard = DataShard(index: world.rank, count: world.size)
         trainer.hooks.gradientsComputed = { parameters, batchSize, loss in try averageGradients(parameters, batchSize: batchSize, loss: loss) }
         trainer.hooks.aggregateTotals = { totals, _ in try sum(totals) }
@@ -50,13 +48,23 @@ struct DataParallel {
         }
     }
 
-    /// Rank 0 keeps its streams (so one process draws what it always drew); rank r > 0 gets streams seeded from
-    /// rank 0's and r: reproducible for a given number of processes, and different on every rank.
-    private func ownStreams(_ streams: [String: RandomGenerator]) -> [String: RandomGenerator] {
-        guard world.rank > 0 else { return streams }
-        return streams.mapValues { stream in
-            RandomGenerator(seed: stream.state.reduce(UInt64(world.rank)) { ($0 ^ $1) &* 0x9E37_79B9_7F4A_7C15 })
+    /// At the start of every epoch, rank 0 keeps its streams (so one process draws what it always drew) and sends
+    /// their state; rank r > 0 takes streams seeded from rank 0's and r: reproducible for a given number of
+    /// processes, different on every rank, and derived again the same way after a resume, whose checkpoint holds
+    /// rank 0's streams only.
+    private func deriveRandomStreams(_ model: Module) throws {
+        let streams = model.randomStreams()
+        guard !streams.isEmpty else { return }
+        let names = streams.keys.sorted()
+        var words = names.flatMap { streams[$0]!.state }.map { Double(bitPattern: $0) }
+        try world.broadcast(&words)
+        guard world.rank > 0 else { return }
+        var derived: [String: RandomGenerator] = [:]
+        for (index, name) in names.enumerated() {
+            let state = words[4 * index ..< 4 * index + 4].map(\.bitPattern)
+            derived[name] = RandomGenerator(seed: state.reduce(UInt64(world.rank)) { ($0 ^ $1) &* 0x9E37_79B9_7F4A_7C15 })
         }
+        try model.restoreRandomStreams(derived)
     }
 
     /// Replaces every rank's gradients with the mean over the whole batch and returns the batch's mean loss. One

@@ -80,6 +80,12 @@ final class ClassifyDistributedTests: XCTestCase {
                        try String(contentsOfFile: classify.directory + "/one.csv", encoding: .utf8))
     }
 
+    /// `kill -9` of rank 0 of a two-process job, then `mpirun -np 2 … --resume 1`: rank 0 reads the checkpoint and
+    /// broadcasts it, and the job ends with the models of a two-process run that was never interrupted, byte for byte.
+    func testAKilledJobResumesUnderMPI() throws {
+        try classify.assertResumesAfterKill(["train", "pngs", "--image-size", "16x16", "--epochs", "8"], processes: 2)
+    }
+
     /// `kill -9` of rank 1 during training: the job ends within the timeout, and the run is `interrupted` (rank 0 got
     /// mpirun's SIGTERM) or `failed` (its collective failed), with no results but the last epoch's checkpoint.
     func testAKilledRankEndsTheJobAndTheRun() throws {

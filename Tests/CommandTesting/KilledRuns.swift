@@ -48,27 +48,33 @@ extension CommandInFolder {
     /// (into `whole.db`); runs them again into `killed.db` and kills that process with SIGKILL after `epochs`
     /// epochs; checks that the run still reads `running`, that the next command (`plexus runs`) marks it
     /// `interrupted`, and that `--resume 1` completes it without training the recorded epochs again and with the
-    /// same models, byte for byte, as the run that was never interrupted.
-    public func assertResumesAfterKill(_ arguments: [String], afterEpochs epochs: Int = 1,
+    /// same models, byte for byte, as the run that was never interrupted. With `processes` above 1, every run is an
+    /// `mpirun` job of that many processes, and the process killed is rank 0 (mpirun then ends the others).
+    public func assertResumesAfterKill(_ arguments: [String], afterEpochs epochs: Int = 1, processes: Int = 1,
                                        file: StaticString = #filePath, line: UInt = #line) throws {
+        func run(_ arguments: [String]) throws -> Commands.Result {
+            processes > 1 ? try Commands.runUnderMPI(name, arguments, processes: processes, in: directory) : try Commands.run(name, arguments, in: directory)
+        }
         let whole = directory + "/whole.db", killed = directory + "/killed.db"
-        let first = try Commands.run(name, arguments + ["--db", whole, "--out", directory + "/whole"], in: directory)
+        let first = try run(arguments + ["--db", whole, "--out", directory + "/whole"])
         XCTAssertEqual(first.status, 0, first.stderr, file: file, line: line)
 
-        let process = try Commands.startTraining(name, arguments + ["--db", killed, "--out", directory + "/killed"], in: directory,
-                                                 database: killed, epochs: epochs, file: file, line: line)
-        kill(process.processIdentifier, SIGKILL)
+        let process = try Commands.startTraining(name, arguments + ["--db", killed, "--out", directory + "/killed"], processes: processes,
+                                                 in: directory, database: killed, epochs: epochs, file: file, line: line)
+        let victim = processes > 1 ? try XCTUnwrap(Commands.rankProcess(0, of: process), "rank 0 not found", file: file, line: line)
+                                   : process.processIdentifier
+        kill(victim, SIGKILL)
         process.waitUntilExit()
         XCTAssertEqual(try Commands.runs(in: killed).map(\.status), ["running"], "nothing can mark a run killed outright", file: file, line: line)
         let listing = try Commands.run("plexus", ["runs", "--db", killed], in: directory)
-        XCTAssertTrue(listing.stdout.contains("was still marked running: now interrupted, process \(process.processIdentifier)"), listing.stdout,
+        XCTAssertTrue(listing.stdout.contains("was still marked running: now interrupted, process \(victim)"), listing.stdout,
                       file: file, line: line)
         XCTAssertEqual(try Commands.runs(in: killed).map(\.status), ["interrupted"], file: file, line: line)
 
         // Epoch rows carry their own timings: a resume keeps those up to its checkpoint, a restart would rewrite them.
         let timings = "select epoch || ':' || seconds from epochs order by epoch"
         let beforeResume = try Commands.texts(timings, in: killed)
-        let resumed = try Commands.run(name, arguments + ["--db", killed, "--out", directory + "/killed", "--resume", "1"], in: directory)
+        let resumed = try run(arguments + ["--db", killed, "--out", directory + "/killed", "--resume", "1"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr, file: file, line: line)
         XCTAssertEqual(try Commands.runs(in: killed).map(\.status), ["completed"], file: file, line: line)
         XCTAssertEqual(Array(try Commands.texts(timings, in: killed).prefix(beforeResume.count)), beforeResume,

@@ -139,6 +139,7 @@ public final class Trainer {
         while loop.epochsCompleted < config.epochs && !loop.history.stoppedEarly {
             let epoch = loop.epochsCompleted + 1
             optimizer.learningRate = learningRate(epoch: epoch - 1, initial: loop.initialLearningRate)
+            try hooks.epochStarting?(epoch)
             printer.epochStarted(epoch)
             let start = Date()
             let trained = try hooks.aggregate(trainEpoch(train, epoch: epoch, shuffling: &loop.shuffling, measuringMetrics: validation == nil,

@@ -33,6 +33,10 @@ public struct TrainingHooks {
     /// together.
     public var decideStopping: ((_ decision: StoppingDecision) throws -> Bool)?
 
+    /// Called before each epoch's first batch, with the epoch's number (from 1), e.g. to give every process random
+    /// streams derived from rank 0's at that point, which a resumed run can derive again from rank 0's checkpoint.
+    public var epochStarting: ((_ epoch: Int) throws -> Void)?
+
     public init() {}
 
     public enum Phase: Sendable {
