@@ -35,10 +35,7 @@ extension TickerReport {
     public var verdict: String {
         guard let network = metrics["\(model).mase"], let naive = metrics["naive.mase"] else { return "" }
         let comparison = String(format: "MASE %.3f vs %.3f", network, naive)
-        let significance = metrics["\(model).dm_p_value"].map { p in
-            (p < 0.001 ? "; Diebold–Mariano p < 0.001" : String(format: "; Diebold–Mariano p = %.3f", p))
-                + (p < 0.05 ? ": a real difference" : ": a difference within chance")
-        } ?? ""
+        let significance = dieboldMarianoNote(metrics["\(model).dm_p_value"])
         if network < naive {
             return "The \(model) beat the naive forecast on the test origins: \(comparison) (\(String(format: "%.1f", 100 * (1 - network / naive)))% lower\(significance))."
         }
@@ -52,6 +49,13 @@ extension TickerReport {
 
 extension PredictReport {
     public var table: String { forecastTable(points, dates: dates, level: intervalLevel) }
+}
+
+/// "; Diebold–Mariano p = 0.123: a difference within chance", or nothing without a p-value.
+func dieboldMarianoNote(_ p: Double?) -> String {
+    guard let p else { return "" }
+    return (p < 0.001 ? "; Diebold–Mariano p < 0.001" : String(format: "; Diebold–Mariano p = %.3f", p))
+        + (p < 0.05 ? ": a real difference" : ": a difference within chance")
 }
 
 /// Forecasts from one origin: one row per future date with the network's interval, and the baselines' points.
@@ -92,10 +96,7 @@ extension VolatilityReport {
     public var verdict: String {
         guard let network = metrics["\(model).qlike"], let garch = metrics["garch.qlike"] else { return "" }
         let comparison = String(format: "QLIKE %.4f vs %.4f", network, garch)
-        let significance = metrics["\(model).dm_p_value"].map { p in
-            (p < 0.001 ? "; Diebold–Mariano p < 0.001" : String(format: "; Diebold–Mariano p = %.3f", p))
-                + (p < 0.05 ? ": a real difference" : ": a difference within chance")
-        } ?? ""
+        let significance = dieboldMarianoNote(metrics["\(model).dm_p_value"])
         let beat = network < garch
         let change = beat ? 100 * (1 - network / garch) : 100 * (network / garch - 1)
         return "The \(model) \(beat ? "beat" : "did not beat") GARCH(1,1) on the test origins: \(comparison) (\(String(format: "%.1f", change))% \(beat ? "lower" : "higher")\(significance))."

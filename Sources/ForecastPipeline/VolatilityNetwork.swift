@@ -16,6 +16,10 @@ struct VolatilityScaling: Codable, Equatable {
     var targetMean: Double
     var targetStd: Double
 
+    enum CodingKeys: String, CodingKey {
+        case floor, inputMean = "input_mean", inputStd = "input_std", targetMean = "target_mean", targetStd = "target_std"
+    }
+
     init(fitting daily: DailyVariance, end: Int, fitOrigins: [Int], horizon: Int) {
         floor = 0.01 * daily.meanVariance(end: end)
         func moments(_ values: [Double]) -> (Double, Double) {
