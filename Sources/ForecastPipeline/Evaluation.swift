@@ -117,11 +117,7 @@ public enum ForecastMetrics {
 
     /// The two-sided p-value of the Diebold–Mariano test (1995) that two forecasters have the same mean absolute
     /// error on the same origins: a small value means the difference between their MAEs is more than luck.
-    ///
-    /// The loss differential of an origin is the mean over its horizons of |error of a| − |error of b|. Forecasts
-    /// h days ahead from consecutive origins overlap, so the differentials are autocorrelated up to lag h − 1; their
-    /// long-run variance is the Newey–West sum over those lags (Bartlett weights), and the statistic is compared
-    /// with the normal distribution. Nil when the differential has no variance (identical forecasts).
+    /// The loss differential of an origin is the mean over its horizons of |error of a| − |error of b|.
     public static func dieboldMariano(_ a: [ForecastPoint], _ b: [ForecastPoint], prices: [Double]) -> Double? {
         func lossByOrigin(_ points: [ForecastPoint]) -> [Int: Double] {
             Dictionary(grouping: points, by: \.origin).mapValues { group in
@@ -130,10 +126,18 @@ public enum ForecastMetrics {
         }
         let lossA = lossByOrigin(a), lossB = lossByOrigin(b)
         let differentials = lossA.keys.sorted().compactMap { origin in lossB[origin].map { lossA[origin]! - $0 } }
+        return dieboldMariano(differentials: differentials, horizon: a.map(\.horizon).max() ?? 1)
+    }
+
+    /// The Diebold–Mariano p-value of loss differentials at consecutive origins. Forecasts h days ahead from
+    /// consecutive origins overlap, so the differentials are autocorrelated up to lag h − 1; their long-run variance
+    /// is the Newey–West sum over those lags (Bartlett weights), and the statistic is compared with the normal
+    /// distribution. Nil when the differential has no variance (identical forecasts).
+    public static func dieboldMariano(differentials: [Double], horizon: Int) -> Double? {
         let n = Double(differentials.count)
         guard differentials.count > 1 else { return nil }
         let mean = differentials.reduce(0, +) / n
-        let lags = (a.map(\.horizon).max() ?? 1) - 1
+        let lags = horizon - 1
         func autocovariance(_ lag: Int) -> Double {
             (lag..<differentials.count).reduce(0) { $0 + (differentials[$1] - mean) * (differentials[$1 - lag] - mean) } / n
         }

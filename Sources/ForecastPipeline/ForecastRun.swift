@@ -21,6 +21,11 @@ public struct ForecastOptions {
     /// Days forecast at each origin.
     public var horizon = 5
     public var target: ForecastTarget = .returns
+    /// Set: the run forecasts volatility instead of prices (`--target volatility`), with this daily variance:
+    /// `auto`, `squared` or `parkinson` (see `VolatilityProxy`).
+    public var volatilityProxy: String?
+    /// Set: the run forecasts these quantiles of the h-day return instead of prices (`--target quantiles`).
+    public var quantiles: QuantileLevels?
     /// A pipeline file, or `builtin:NAME` (see `PipelineFiles`).
     public var pipelinePath = ForecastOptions.pipelinePath(model: "lstm")
     /// Overrides the pipeline file's `epochs`.
@@ -58,6 +63,8 @@ public struct ForecastOptions {
         guard intervalLevel > 0 && intervalLevel < 1 else { throw ForecastError("--interval must be between 0 and 1, found \(intervalLevel)") }
         if let retrainEvery, retrainEvery < 1 { throw ForecastError("--retrain-every must be at least 1, found \(retrainEvery)") }
         if let epochs, epochs < 1 { throw ForecastError("--epochs must be at least 1, found \(epochs)") }
+        if let volatilityProxy { _ = try VolatilityProxy.choose(volatilityProxy, hasRange: false) }
+        if volatilityProxy != nil && quantiles != nil { throw ForecastError("a run forecasts volatility or quantiles, not both") }
     }
 }
 
@@ -116,10 +123,11 @@ public enum ForecastPipeline {
         guard setup.validationSplit > 0 else {
             throw FormatError(path: network.file, line: network.pipeline.lines["training.validation_split"], "training: validation_split must be above 0: forecast stops early and calibrates its intervals on the validation slice")
         }
-        _ = try network.build(window: options.window, horizon: options.horizon, seed: options.seed)
+        let outputs = options.volatilityProxy != nil ? 1 : options.quantiles?.values.count ?? options.horizon
+        _ = try network.build(window: options.window, horizon: outputs, seed: options.seed)
 
         var ingest = options.ingest
-        ingest.requirePositive = options.target == .returns
+        ingest.requirePositive = options.target == .returns || options.volatilityProxy != nil || options.quantiles != nil
         let file = try PriceFile.load(path: options.pricesPath, options: ingest)
         let chosen = try options.ticker.map { [try file.series(named: $0)] } ?? file.series
         let series = try chosen.map { series in
@@ -128,6 +136,9 @@ public enum ForecastPipeline {
                 let needed = SeriesSplit.minimumCount(testFraction: options.testFraction, window: options.window, horizon: options.horizon,
                                                       validationFraction: setup.validationSplit)
                 throw FormatError(path: file.path, "column '\(series.priceColumn)': '\(series.ticker)' has \(series.count) prices, too few for window \(options.window) + horizon \(options.horizon) with test fraction \(options.testFraction): at least \(needed) rows are needed")
+            }
+            if let choice = options.volatilityProxy, let proxy = try VolatilityProxy.choose(choice, hasRange: series.hasRange) {
+                _ = try DailyVariance(series: series, proxy: proxy, path: file.path)
             }
             return (series, split)
         }
@@ -139,15 +150,42 @@ public enum ForecastPipeline {
 
     /// Runs the plan: the prices into the store, then one recorded run per ticker.
     public static func run(_ plan: Plan, store: Store) throws -> [TickerReport] {
+        let datasetID = try registerPrices(plan, store: store)
+        return try plan.series.map { series, split in
+            try runTicker(series, split: split, plan: plan, datasetID: datasetID, store: store)
+        }
+    }
+
+    /// The price file as a data set, its series in the `prices` table; the data set's id.
+    static func registerPrices(_ plan: Plan, store: Store) throws -> Int64 {
         let file = plan.file
         if file.series.count > 1 { plan.options.log("\(file.path): \(file.layoutDescription)") }
         let datasetID = try store.registerDataset(name: URL(fileURLWithPath: file.path).lastPathComponent, kind: "prices",
                                                   source: file.path, sha256: file.sha256, items: file.rowCount)
         try ForecastTables.storePrices(file, datasetID: datasetID, in: store)
-        return try plan.series.map { series, split in
-            try runTicker(series, split: split, file: file, datasetID: datasetID, network: plan.network, setup: plan.setup, store: store,
-                          options: plan.options, separateFolders: plan.series.count > 1)
-        }
+        return datasetID
+    }
+
+    /// The test origins cut into blocks of `every` (one block when nil); each block is forecast by models fitted
+    /// on the data up to its first origin.
+    static func walkForwardBlocks(_ origins: [Int], every: Int?) -> [[Int]] {
+        let size = every ?? origins.count
+        return stride(from: 0, to: origins.count, by: size).map { Array(origins[$0..<min($0 + size, origins.count)]) }
+    }
+
+    /// The run's recorded configuration.
+    static func runConfig(series: PriceSeries, split: SeriesSplit, plan: Plan, target: String) -> ForecastConfig {
+        let (options, network, dates) = (plan.options, plan.network, series.dates)
+        let first = TrainingOrigins(end: split.testStart, window: options.window, horizon: options.horizon, validationFraction: plan.setup.validationSplit)!
+        return ForecastConfig(
+            pipelineFile: network.file, pipelineYAML: network.yaml, model: network.name, layers: network.pipeline.model.layers.map(\.type),
+            training: plan.setup.summary, pricesFile: plan.file.path, ticker: series.ticker, priceColumn: series.priceColumn,
+            priceField: series.priceField, dateColumn: options.ingest.dateColumn, tickerColumn: options.ingest.tickerColumn,
+            columnOption: options.ingest.priceColumn, window: options.window, horizon: options.horizon, target: target,
+            testFraction: options.testFraction, retrainEvery: options.retrainEvery, intervalLevel: options.intervalLevel,
+            trainStart: dates[0].description, validationStart: dates[first.validation[0]].description,
+            testStart: dates[split.testStart].description, testEnd: dates.last!.description, testOrigins: split.testOrigins.count,
+            missingFilled: series.filled, leadingRowsDropped: series.droppedLeading)
     }
 
     /// `plan` then `run`.
@@ -155,13 +193,12 @@ public enum ForecastPipeline {
         try run(plan(options), store: store)
     }
 
-    private static func runTicker(_ series: PriceSeries, split: SeriesSplit, file: PriceFile, datasetID: Int64, network: NetworkDefinition,
-                                  setup: TrainingSetup, store: Store, options: ForecastOptions, separateFolders: Bool) throws -> TickerReport {
+    private static func runTicker(_ series: PriceSeries, split: SeriesSplit, plan: Plan, datasetID: Int64, store: Store) throws -> TickerReport {
         let start = Date()
+        let (options, network, setup) = (plan.options, plan.network, plan.setup)
         let prices = series.prices, dates = series.dates
         let testOrigins = split.testOrigins
-        let blockSize = options.retrainEvery ?? testOrigins.count
-        let blocks = stride(from: 0, to: testOrigins.count, by: blockSize).map { Array(testOrigins[$0..<min($0 + blockSize, testOrigins.count)]) }
+        let blocks = walkForwardBlocks(testOrigins, every: options.retrainEvery)
         let first = TrainingOrigins(end: split.testStart, window: options.window, horizon: options.horizon, validationFraction: setup.validationSplit)!
 
         let log = options.log
@@ -169,7 +206,7 @@ public enum ForecastPipeline {
             + missingNote(series))
         log("Training part \(dates[0]) … \(dates[split.testStart - 1]): \(first.fit.count) fit windows, \(first.validation.count) validation windows from \(dates[first.validation[0]]); "
             + "test part \(dates[split.testStart]) … \(dates.last!): \(testOrigins.count) origins × \(options.horizon) days ahead"
-            + (blocks.count > 1 ? ", retrained every \(blockSize) origins (\(blocks.count) trainings)" : ""))
+            + (blocks.count > 1 ? ", retrained every \(options.retrainEvery!) origins (\(blocks.count) trainings)" : ""))
         if first.validation.count < minimumValidation {
             log("Warning: only \(first.validation.count) validation windows: early stopping and the intervals rest on few forecasts (a shorter --window or a longer series gives more)")
         }
@@ -178,16 +215,8 @@ public enum ForecastPipeline {
         log("Network '\(network.name)' (\(network.file)): the \(options.window) standardised daily \(values) up to an origin in, the next \(options.horizon) out")
         log(summary(try network.build(window: options.window, horizon: options.horizon, seed: options.seed).model, inputShape: [options.window, 1]))
 
-        let config = ForecastConfig(
-            pipelineFile: network.file, pipelineYAML: network.yaml, model: network.name, layers: network.pipeline.model.layers.map(\.type),
-            training: setup.summary, pricesFile: file.path, ticker: series.ticker, priceColumn: series.priceColumn,
-            priceField: series.priceField, dateColumn: options.ingest.dateColumn, tickerColumn: options.ingest.tickerColumn,
-            columnOption: options.ingest.priceColumn, window: options.window, horizon: options.horizon, target: options.target,
-            testFraction: options.testFraction, retrainEvery: options.retrainEvery, intervalLevel: options.intervalLevel,
-            trainStart: dates[0].description, validationStart: dates[first.validation[0]].description,
-            testStart: dates[split.testStart].description, testEnd: dates.last!.description, testOrigins: testOrigins.count,
-            missingFilled: series.filled, leadingRowsDropped: series.droppedLeading)
-        let directory = options.outputDirectory.map { separateFolders ? "\($0)/\(series.ticker)" : $0 }
+        let config = runConfig(series: series, split: split, plan: plan, target: options.target.rawValue)
+        let directory = options.outputDirectory.map { plan.series.count > 1 ? "\($0)/\(series.ticker)" : $0 }
 
         return try store.record(pipeline: "forecast", datasetID: datasetID, config: config, seed: options.seed,
                                 outputDirectory: directory, resume: options.resume) { run in

@@ -6,7 +6,10 @@ import PlexusStore
 ///   date; the price the model used is `adj_close` or `close` (see the run's config, `price_field`);
 /// - `forecasts`: every forecast of a run, for the network (by its name) and the baselines `naive`, `drift` and
 ///   `moving_average`; `origin` is the last date the forecaster saw, `date` the forecast day, `actual` NULL for
-///   days beyond the data.
+///   days beyond the data; `target` says what `actual` and `predicted` are: `price`, or `volatility` (the realised
+///   variance of the `horizon` days after the origin, %² of log returns × 100, one row per origin, no interval) or
+///   `quantile` (the `quantile` level's quantile of the `horizon`-day log return × 100 after the origin, one row per
+///   level).
 public enum ForecastTables {
     public static let migrations = [
         StoreMigration("forecast-v1", sql: """
@@ -30,6 +33,29 @@ public enum ForecastTables {
                 upper REAL NOT NULL,
                 PRIMARY KEY (run_id, model, origin, horizon)
             );
+            """),
+        // Volatility and quantile forecasts have no interval: lower and upper become nullable; the key gains the
+        // target and the quantile level (NULL but for quantile forecasts).
+        StoreMigration("forecast-v2-target", sql: """
+            CREATE TABLE forecasts_v2 (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                ticker TEXT NOT NULL,
+                target TEXT NOT NULL DEFAULT 'price',
+                quantile REAL,
+                origin TEXT NOT NULL,
+                date TEXT NOT NULL,
+                horizon INTEGER NOT NULL,
+                model TEXT NOT NULL,
+                actual REAL,
+                predicted REAL NOT NULL,
+                lower REAL,
+                upper REAL
+            );
+            INSERT INTO forecasts_v2 (run_id, ticker, target, origin, date, horizon, model, actual, predicted, lower, upper)
+                SELECT run_id, ticker, 'price', origin, date, horizon, model, actual, predicted, lower, upper FROM forecasts;
+            DROP TABLE forecasts;
+            ALTER TABLE forecasts_v2 RENAME TO forecasts;
+            CREATE UNIQUE INDEX forecasts_key ON forecasts (run_id, target, model, origin, horizon, ifnull(quantile, -1));
             """),
     ]
 
@@ -77,8 +103,8 @@ public enum ForecastTables {
     static func insertForecasts(runID: Int64, ticker: String, dates: [PriceDate], prices: [Double], points: [ForecastPoint],
                                 ahead: [ForecastPoint], aheadDates: [PriceDate], _ transaction: StoreTransaction) throws {
         let insert = try transaction.prepare("""
-            INSERT INTO forecasts (run_id, ticker, origin, date, horizon, model, actual, predicted, lower, upper)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO forecasts (run_id, ticker, target, origin, date, horizon, model, actual, predicted, lower, upper)
+            VALUES (?, ?, 'price', ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for point in points {
             let day = point.origin + point.horizon
@@ -88,6 +114,21 @@ public enum ForecastTables {
         for point in ahead {
             try insert.execute([runID, ticker, dates[point.origin].description, aheadDates[point.horizon - 1].description,
                                 point.horizon, point.model, nil, point.predicted, point.lower, point.upper])
+        }
+    }
+
+    /// A volatility or quantile run's forecasts (`target` `volatility` or `quantile`): the test ones, dated origin +
+    /// horizon, and the ones after the data, dated `aheadDate`, with no actual.
+    static func insertHorizonForecasts(runID: Int64, ticker: String, target: String, dates: [PriceDate], horizon: Int, forecasts: [HorizonForecast],
+                                       aheadDate: PriceDate, _ transaction: StoreTransaction) throws {
+        let insert = try transaction.prepare("""
+            INSERT INTO forecasts (run_id, ticker, target, quantile, origin, date, horizon, model, actual, predicted)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for forecast in forecasts {
+            let date = forecast.actual == nil ? aheadDate : dates[forecast.origin + horizon]
+            try insert.execute([runID, ticker, target, forecast.level, dates[forecast.origin].description, date.description, horizon,
+                                forecast.model, forecast.actual, forecast.predicted])
         }
     }
 }

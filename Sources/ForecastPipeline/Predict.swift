@@ -37,6 +37,9 @@ extension ForecastPipeline {
         let trained = try TrainedModel.load(store: store, runID: runID, pipeline: "forecast")
         let run = trained.run
         let config = try RunConfig.decode(ForecastConfig.self, from: run, store: store)
+        guard config.target != "volatility" && config.target != "quantiles" else {
+            throw ForecastError("run \(runID) forecast \(config.target); predict forecasts prices with a price run's network (see notebooks-md/forecast.md)")
+        }
         let card = try trained.card.preprocessing(as: ForecastPreprocessing.self, source: "\(store.path): run \(runID) model")
         let name = trained.card.name
 

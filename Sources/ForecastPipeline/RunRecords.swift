@@ -17,7 +17,8 @@ struct ForecastConfig: Codable {
     var columnOption: String?
     var window: Int
     var horizon: Int
-    var target: ForecastTarget
+    /// `returns` or `price` (the network's target in a price run), or `volatility`.
+    var target: String
     var testFraction: Double
     var retrainEvery: Int?
     var intervalLevel: Double
@@ -29,6 +30,10 @@ struct ForecastConfig: Codable {
     var missingFilled: Int
     var leadingRowsDropped: Int
     var baselines = ["naive", "drift", "moving_average"]
+    /// Volatility runs: the daily variance the target sums.
+    var volatilityProxy: VolatilityProxy?
+    /// Quantile runs: the levels.
+    var quantiles: [Double]?
 
     enum CodingKeys: String, CodingKey {
         case model, layers, training, ticker, window, horizon, target, baselines
@@ -37,6 +42,7 @@ struct ForecastConfig: Codable {
         case testFraction = "test_fraction", retrainEvery = "retrain_every", intervalLevel = "interval_level"
         case trainStart = "train_start", validationStart = "validation_start", testStart = "test_start", testEnd = "test_end"
         case testOrigins = "test_origins", missingFilled = "missing_filled", leadingRowsDropped = "leading_rows_dropped"
+        case volatilityProxy = "volatility_proxy"
     }
 }
 

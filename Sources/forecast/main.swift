@@ -31,7 +31,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Days to forecast at each origin.") var horizon = 5
     @Option(help: "Network: \(ForecastOptions.models.joined(separator: ", ")) (the built-in copy of Pipelines/forecast[-MODEL].yml).") var model = "lstm"
     @Option(help: "Pipeline file (overrides --model); builtin:NAME names a built-in one.") var pipeline: String?
-    @Option(help: "What the network predicts: returns (daily log returns) or price (scaled prices).") var target = "returns"
+    @Option(help: "What the network predicts: returns (daily log returns, forecasting prices), price (scaled prices), or volatility (the realised variance of the next --horizon days, against GARCH(1,1), EWMA and the historical mean).")
+    var target = "returns"
+    @Option(help: "With --target volatility, each day's variance: auto (Parkinson's High-Low estimator when the file has High and Low, else squared returns), squared or parkinson.")
+    var volatilityProxy = "auto"
+    @Option(help: "With --target quantiles, the levels of the h-day return's quantiles, increasing.") var quantiles = "0.01,0.05,0.5,0.95,0.99"
     @Option(help: "Epochs (overrides the pipeline file).") var epochs: Int?
     @Option(help: "Share of the series, at its end, used for the walk-forward test.") var testFraction = 0.2
     @Option(help: "Retrain on all data up to the origin every N test origins (default: train once).") var retrainEvery: Int?
@@ -46,13 +50,18 @@ struct RunCommand: ParsableCommand {
         guard ForecastOptions.models.contains(model) else {
             throw ForecastError("--model must be one of \(ForecastOptions.models.joined(separator: ", ")), found '\(model)'")
         }
-        guard let target = ForecastTarget(rawValue: target) else { throw ForecastError("--target must be returns or price, found '\(target)'") }
+        let (volatility, quantile) = (target == "volatility", target == "quantiles")
+        guard let networkTarget = volatility || quantile ? .returns : ForecastTarget(rawValue: target) else {
+            throw ForecastError("--target must be returns, price, volatility or quantiles, found '\(target)'")
+        }
         var options = ForecastOptions(pricesPath: prices)
+        options.volatilityProxy = volatility ? volatilityProxy : nil
+        options.quantiles = quantile ? try QuantileLevels(parsing: quantiles) : nil
         options.ingest = IngestOptions(priceColumn: column, dateColumn: dateColumn, tickerColumn: tickerColumn)
         options.ticker = ticker
         options.window = window
         options.horizon = horizon
-        options.target = target
+        options.target = networkTarget
         options.pipelinePath = pipeline ?? ForecastOptions.pipelinePath(model: model)
         options.epochs = epochs
         options.testFraction = testFraction
@@ -64,6 +73,8 @@ struct RunCommand: ParsableCommand {
         options.log = { print($0); fflush(stdout) }
         let plan = try ForecastPipeline.plan(options)  // bad input stops here, before the database is touched
         let store = try ForecastTables.open(path: Store.resolvePath(explicit: db))
+        if volatility { return printVolatility(try ForecastPipeline.runVolatility(plan, store: store), store: store) }
+        if quantile { return printQuantiles(try ForecastPipeline.runQuantiles(plan, store: store), store: store) }
         let reports = try ForecastPipeline.run(plan, store: store)
         for report in reports {
             print("")
@@ -84,6 +95,50 @@ struct RunCommand: ParsableCommand {
         }
         if let last = reports.last {
             print("Try: sqlite3 \(store.path) \"select name, round(value, 4) from metrics where run_id = \(last.runID) and name like '%.mase'\"")
+        }
+    }
+}
+
+extension RunCommand {
+    func printVolatility(_ reports: [VolatilityReport], store: Store) {
+        for report in reports {
+            print("")
+            print("\(report.ticker): variance forecasts of the next \(report.horizon) days at \(report.testOrigins) test origins (target: \(report.proxy.rawValue), %² of log returns × 100; lower QLIKE and MSE are better):")
+            print(report.metricsTable)
+            print("")
+            print(report.verdict)
+            print("")
+            print("Forecast of the \(report.horizon) days after the data:")
+            print(report.aheadTable)
+            print("")
+            let epochs = report.history.epochs.count
+            print(String(format: "Run %lld recorded in %@: %d epochs (best %d), %.1f s in all%@.", report.runID, store.path, epochs,
+                         report.history.bestEpoch, report.seconds, report.trainings > 1 ? ", \(report.trainings) fits" : ""))
+            print("Artifacts: " + report.artifacts.joined(separator: ", "))
+        }
+        if let last = reports.last {
+            print("Try: sqlite3 \(store.path) \"select name, round(value, 4) from metrics where run_id = \(last.runID) and name like '%.qlike'\"")
+        }
+    }
+
+    func printQuantiles(_ reports: [QuantileReport], store: Store) {
+        for report in reports {
+            print("")
+            print("\(report.ticker): quantiles of the \(report.horizon)-day log return (%) at \(report.testOrigins) test origins; pinball loss (lower is better) and, per level:")
+            print(report.table("coverage", title: "share below"))
+            print("")
+            print(report.table("kupiec_p_value", title: "Kupiec p"))
+            print("")
+            print(report.table("christoffersen_p_value", title: "Christoffersen p"))
+            print("")
+            print(report.valueAtRisk)
+            print("")
+            print(String(format: "Run %lld recorded in %@: %d epochs (best %d), %.1f s in all%@.", report.runID, store.path, report.history.epochs.count,
+                         report.history.bestEpoch, report.seconds, report.trainings > 1 ? ", \(report.trainings) fits" : ""))
+            print("Artifacts: " + report.artifacts.joined(separator: ", "))
+        }
+        if let last = reports.last {
+            print("Try: sqlite3 \(store.path) \"select name, round(value, 4) from metrics where run_id = \(last.runID) and name like '%q0.05'\"")
         }
     }
 }

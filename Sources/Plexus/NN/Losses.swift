@@ -18,6 +18,14 @@ public enum Loss {
         return (0.5 * inside.square() + delta * (distance - inside)).mean()
     }
 
+    /// Pinball (quantile) loss of `prediction` (N, K), column k the `levels[k]` quantile, against targets broadcast to
+    /// it: τ·d for d = target − prediction ≥ 0, (τ − 1)·d below, written τ·d + relu(−d). Its minimiser is the τ quantile.
+    public static func pinball(_ prediction: Tensor, _ target: Tensor, levels: [Float]) -> Tensor {
+        precondition(prediction.rank == 2 && prediction.shape[1] == levels.count, "pinball: prediction \(prediction.shape) needs shape (N, \(levels.count))")
+        let difference = target - prediction
+        return (difference * Tensor(shape: [1, levels.count], scalars: levels) + (-difference).relu()).mean()
+    }
+
     /// Cross-entropy from unnormalised `logits` of shape (N, C) and class indices, like PyTorch's `cross_entropy`:
     /// optional label smoothing ε (the target puts 1−ε on the class and ε/C everywhere) and per-class weights
     /// (the mean is then weighted by the weight of each sample's class).

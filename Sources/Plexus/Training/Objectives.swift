@@ -3,6 +3,8 @@ public enum LossFunction: Sendable {
     case mse
     case l1
     case huber(delta: Float)
+    /// One output per quantile level, see `Loss.pinball`.
+    case pinball(levels: [Float])
     case crossEntropy(labelSmoothing: Float, classWeights: [Float]?)
     case binaryCrossEntropy(positiveWeight: [Float]?)
 
@@ -11,6 +13,7 @@ public enum LossFunction: Sendable {
         case (.mse, .values(let y)): return Loss.mse(prediction, y)
         case (.l1, .values(let y)): return Loss.l1(prediction, y)
         case (.huber(let delta), .values(let y)): return Loss.huber(prediction, y, delta: delta)
+        case (.pinball(let levels), .values(let y)): return Loss.pinball(prediction, y, levels: levels)
         case (.crossEntropy(let smoothing, let weights), .classes(let labels)):
             return Loss.crossEntropy(prediction, labels, labelSmoothing: smoothing, classWeights: weights)
         case (.binaryCrossEntropy(let weight), .values(let y)):
