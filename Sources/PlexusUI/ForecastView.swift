@@ -3,24 +3,32 @@ import PlexusKit
 import PlexusStore
 
 /// forecast: the test period and the future with intervals (the model's one-step-ahead forecasts and the naive
-/// baseline's, against the actual prices), MASE per horizon for every model, and the forecasts table.
+/// baseline's, against the actual prices), MASE per horizon for every model, and the forecasts table (with the
+/// volatility and quantile forecasts of `--target volatility|quantiles` runs, which the price chart leaves out).
 enum ForecastView {
     static func add(_ store: Store, _ request: PageRequest, run: RunRecord, to page: inout Page) throws {
+        let targets = try PipelineViews.hasColumn(store, "forecasts", "target")
         let models = try store.read { try $0.values(String.self, "SELECT DISTINCT model FROM forecasts WHERE run_id = ? ORDER BY model", [run.id]) }
         guard !models.isEmpty else { return }
-        let key = try store.keyMetric(runID: run.id).map { RunPage.modelAndMetric($0.name).model }
-        let model = key.flatMap { models.contains($0) ? $0 : nil } ?? models[0]
         page.heading("Forecast")
-        page.markup(try chart(store, runID: run.id, model: model, baseline: models.contains("naive") && model != "naive" ? "naive" : nil))
-        page.table(try maseTable(store, runID: run.id))
+        let priceModels = try store.read {
+            try $0.values(String.self, "SELECT DISTINCT model FROM forecasts WHERE run_id = ? \(targets ? "AND target = 'price'" : "") ORDER BY model", [run.id])
+        }
+        if !priceModels.isEmpty {
+            let key = try store.keyMetric(runID: run.id).map { RunPage.modelAndMetric($0.name).model }
+            let model = key.flatMap { priceModels.contains($0) ? $0 : nil } ?? priceModels[0]
+            page.markup(try chart(store, runID: run.id, model: model, baseline: priceModels.contains("naive") && model != "naive" ? "naive" : nil))
+            page.table(try maseTable(store, runID: run.id))
+        }
+        let extra = targets ? ["target", "quantile"] : []
         page.markup(PipelineViews.choice(request, name: "model", label: "forecasts of", options: [("", "every model")] + models.map { ($0, $0) },
                                          anchor: "forecasts"))
         let filterModel = request.value("model")
         page.table(try PipelineViews.pagedTable(
             store, request, id: "forecasts", title: "Forecasts",
-            columns: ["ticker", "origin", "date", "horizon", "model", "actual", "predicted", "lower", "upper"],
+            columns: ["ticker"] + extra + ["origin", "date", "horizon", "model", "actual", "predicted", "lower", "upper"],
             sql: """
-                SELECT ticker, origin, date, horizon, model, actual, predicted, lower, upper FROM forecasts
+                SELECT \((["ticker"] + extra).joined(separator: ", ")), origin, date, horizon, model, actual, predicted, lower, upper FROM forecasts
                 WHERE run_id = ?1 AND (?2 IS NULL OR model = ?2) ORDER BY origin, model, horizon
                 """,
             countSQL: "SELECT count(*) FROM forecasts WHERE run_id = ?1 AND (?2 IS NULL OR model = ?2)",
@@ -28,13 +36,16 @@ enum ForecastView {
     }
 
     /// One-step-ahead forecasts over the test period and the forecasts past the last price (no actual yet), by date.
+    /// Empty when the run made no price forecasts (a volatility or quantile run).
     static func chart(_ store: Store, runID: Int64, model: String, baseline: String?) throws -> String {
+        let priceOnly = try PipelineViews.hasColumn(store, "forecasts", "target")
         let rows = try store.read { transaction in
             try transaction.table("""
                 SELECT date, model, actual, predicted, lower, upper FROM forecasts
-                WHERE run_id = ? AND model IN (?, ?) AND (horizon = 1 OR actual IS NULL) ORDER BY date, horizon
+                WHERE run_id = ? AND model IN (?, ?) AND (horizon = 1 OR actual IS NULL) \(priceOnly ? "AND target = 'price'" : "") ORDER BY date, horizon
                 """, [runID, model, baseline ?? model])
         }.rows
+        guard !rows.isEmpty else { return "" }
         let dates = Array(Set(rows.map { text($0[0]) })).sorted()
         let index = Dictionary(uniqueKeysWithValues: dates.enumerated().map { ($1, Double($0)) })
         var actual: [(x: Double, y: Double)] = [], seen = Set<String>()

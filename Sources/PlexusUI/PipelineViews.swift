@@ -28,6 +28,12 @@ enum PipelineViews {
         }
     }
 
+    /// Whether `table` has `column`: a database last written by an older Plexus lacks the columns later migrations
+    /// add, and the browser opens it read-only, as it is.
+    static func hasColumn(_ store: Store, _ table: String, _ column: String) throws -> Bool {
+        try store.read { try $0.value(Int.self, "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?", [table, column]) == 1 }
+    }
+
     /// A paged query's rows as a table with a paging footer; `cells` turns a row into cells (links, thumbnails).
     static func pagedTable(_ store: Store, _ request: PageRequest, id: String, title: String, columns: [String], sql: String,
                            countSQL: String, arguments: SQLArguments, countArguments: SQLArguments? = nil, pageName: String, cells: ([SQLValue]) -> [Cell]) throws -> Table {
