@@ -21,7 +21,7 @@ public enum PNG {
     /// Decodes PNG bytes, keeping the file's channel layout: gray → 1, gray+alpha → 2,
     /// RGB or palette → 3, and 4 when the file has alpha or a tRNS chunk (gray with tRNS → 2).
     /// An image of more than `maximumPixels` pixels is refused from its header, before any pixel memory is taken.
-    public static func decode(_ bytes: [UInt8], path: String, maximumPixels: Int = maximumPixels) throws -> PNGImage {
+    public static func decode(_ bytes: [UInt8], path: String, maximumPixels: Int = PNG.maximumPixels) throws -> PNGImage {
         guard bytes.starts(with: signature) else {
             throw FormatError(path: path, "not a PNG file (it does not start with the PNG signature)")
         }
