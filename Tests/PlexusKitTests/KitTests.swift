@@ -52,8 +52,8 @@ final class ModelBuilderTests: XCTestCase, LayerTypeTesting {
                          "m.yml:4: layer 'flatten': its input, shape [100000000000, 100000000000], has more than 67108864 values per sample")
         assertBuildError("    - lstm: {units: 5000}\n", input: "[10, 5000]",
                          "m.yml:4: layer 'lstm': a weight of shape [4, 1, 5000, 10000] is more than the limit of 67108864 values")
-        assertBuildError("    - upsample: {scale_factor: 1e300}\n", input: "[1, 4, 4]",
-                         "m.yml:4: layer 'upsample': key 'scale_factor' must be greater than 0 and at most 16777216, found 1e+300")
+        assertBuildError("    - upsample: {scale_factor: 1e30}\n", input: "[1, 4, 4]",
+                         "m.yml:4: layer 'upsample': key 'scale_factor' must be greater than 0 and at most 16777216, found 1e+30")
         assertBuildError("    - upsample: {size: [16000000, 16000000]}\n", input: "[1, 4, 4]",
                          "m.yml:4: layer 'upsample': its output, shape [1, 16000000, 16000000], has more than 67108864 values per sample")
     }
