@@ -14,7 +14,7 @@ TEST_VENV := .build/venv
 # The Python of the benchmarks' PyTorch peers and of `make fixtures`: a venv with tools/requirements-bench.txt.
 BENCH_VENV := .build/bench-venv
 
-.PHONY: demo test bench deps build builtin-pipelines install uninstall fixtures clean test-venv bench-venv bench-dist
+.PHONY: demo test bench deps build builtin-pipelines install uninstall fixtures clean test-venv bench-venv bench-dist fuzz fuzz-corpus
 
 ## Install the missing Debian packages (oneDNN, libpng, SQLite, cairo and pango with the DejaVu and WenQuanYi (CJK) fonts, libcrypto, nifticlib, Open MPI,
 ## iproute2 for the two-host test).
@@ -56,7 +56,7 @@ demo: build
 
 ## The test suite (golden PyTorch fixtures, finite differences, store, formats, pipelines end to end, ONNX export
 ## against ONNX Runtime).
-test: deps test-venv
+test: deps test-venv fuzz-corpus
 	$(SWIFT) build --build-tests
 	PLEXUS_PYTHON=$(CURDIR)/$(TEST_VENV)/bin/python $(SWIFT) test --skip-build
 
@@ -67,6 +67,26 @@ $(TEST_VENV)/installed.txt: tools/requirements-test.txt
 	python3 -m venv $(TEST_VENV)
 	$(TEST_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements-test.txt
 	cp tools/requirements-test.txt $@
+
+## The fuzz targets' seed corpora in .build/fuzz-corpus/ (PngSuite and PNGs from PyPI's pypng sdist, CSV quirks,
+## price files, event logs, NIfTI, safetensors, model cards, Pipelines/); `make test` replays them.
+fuzz-corpus: test-venv
+	sh tools/make-fuzz-corpus.sh $(TEST_VENV)/bin/python
+
+## One libFuzzer campaign: `make fuzz TARGET=png SECONDS=600` (targets: png csv prices events nifti safetensors
+## pipeline modelcard). New inputs go to .build-fuzz/corpus/TARGET, crashes to .build-fuzz/artifacts/TARGET/; commit a
+## crash's input under Tests/FuzzReplayTests/FuzzRegressions/TARGET/ once fixed.
+TARGET ?= png
+SECONDS ?= 60
+FUZZ_BUILD = $(SWIFT) build -c release --package-path FuzzTesting --scratch-path $(CURDIR)/.build-fuzz \
+	-Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+FUZZ_DICT = $(firstword $(wildcard FuzzTesting/Dictionaries/$(TARGET).dict) $(if $(filter prices events,$(TARGET)),FuzzTesting/Dictionaries/csv.dict))
+fuzz: deps fuzz-corpus
+	$(FUZZ_BUILD) --product fuzz-$(TARGET)
+	mkdir -p .build-fuzz/corpus/$(TARGET) .build-fuzz/artifacts/$(TARGET)
+	SWIFT_BACKTRACE=enable=no $$($(FUZZ_BUILD) --show-bin-path)/fuzz-$(TARGET) -max_total_time=$(SECONDS) -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 $(if $(FUZZ_DICT),-dict=$(FUZZ_DICT)) -artifact_prefix=.build-fuzz/artifacts/$(TARGET)/ \
+		.build-fuzz/corpus/$(TARGET) .build/fuzz-corpus/$(TARGET)
 
 ## Benchmarks: GEMM throughput and training steps, against PyTorch CPU in the same run.
 bench: build bench-venv

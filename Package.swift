@@ -24,6 +24,8 @@ let package = Package(
         .executable(name: "classify", targets: ["classify"]),
         .executable(name: "cluster", targets: ["cluster"]),
         .executable(name: "anomaly", targets: ["anomaly"]),
+        // The readers' fuzz entry points, for the fuzz targets of FuzzTesting/Package.swift (`make fuzz`).
+        .library(name: "PlexusFuzzEntries", targets: ["FuzzEntries"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -87,6 +89,9 @@ let package = Package(
 
         // Runs the executables as a user does, for the pipelines' test targets (not a product).
         .target(name: "CommandTesting", dependencies: ["PlexusKit", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/CommandTesting"),
+        // What each libFuzzer target calls (FuzzTesting/), and the replay of the regression inputs and seed corpora.
+        .target(name: "FuzzEntries", dependencies: ["PlexusKit", "ForecastPipeline", "ClusterPipeline"], path: "Tests/FuzzEntries"),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["FuzzEntries"], exclude: ["FuzzRegressions"]),
         .testTarget(name: "PlexusTests", dependencies: ["Plexus"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PlexusStoreTests", dependencies: ["PlexusStore", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Fixtures"]),
         .testTarget(name: "PlexusFormatsTests", dependencies: ["PlexusFormats"]),

@@ -113,6 +113,12 @@ public enum UserInput: Sendable {
         do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
             throw FormatError(path: path, "cannot read file (\(error.localizedDescription))")
         }
+        return (try decode(bytes, path: path, columns: options, preferred: preferred), bytes)
+    }
+
+    /// Reads the bytes of an event log or per-user table as `load` does; `path` names the file in errors.
+    public static func decode(_ bytes: [UInt8], path: String, columns options: ColumnOptions,
+                              preferred: [String: String] = [:]) throws -> UserInput {
         guard let text = String(validating: bytes, as: UTF8.self) else { throw FormatError(path: path, "not UTF-8 text") }
         let table = try CSV.parse(text, path: path)
         var reader = ColumnReader(table: table, preferred: preferred)
@@ -122,15 +128,15 @@ public enum UserInput: Sendable {
         if time == nil {
             // Without times this can only be a per-user table; event and category columns make no sense there.
             let mapping = ColumnMapping(user: table.header[user], amount: amount.map { table.header[$0] }, guessed: reader.guessed)
-            return (.table(try readTable(table, user: user, amount: amount, mapping: mapping)), bytes)
+            return .table(try readTable(table, user: user, amount: amount, mapping: mapping))
         }
         let event = try reader.column("event", explicit: options.event, required: false)
         let category = try reader.column("category", explicit: options.category, required: false)
         let mapping = ColumnMapping(user: table.header[user], time: table.header[time!], amount: amount.map { table.header[$0] },
                                     event: event.map { table.header[$0] }, category: category.map { table.header[$0] },
                                     guessed: reader.guessed)
-        return (.events(try readLog(table, user: user, time: time!, amount: amount, event: event, category: category,
-                                    mapping: mapping)), bytes)
+        return .events(try readLog(table, user: user, time: time!, amount: amount, event: event, category: category,
+                                   mapping: mapping))
     }
 
     static func readLog(_ table: CSVTable, user: Int, time: Int, amount: Int?, event: Int?, category: Int?,

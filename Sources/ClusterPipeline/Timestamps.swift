@@ -22,6 +22,7 @@ public struct EventTime: Equatable, Sendable {
         let start = scanner.index
         let digits = scanner.digitRun()
         if scanner.atEnd(ignoringSpaces: true) {
+            guard digits <= 14 else { return nil }  // before the digits are summed: 19 or more overflow an Int
             let run = scanner.bytes[start..<start + digits]
             let value = run.reduce(0) { $0 * 10 + Int($1 - 48) }
             switch digits {

@@ -96,8 +96,13 @@ public struct PriceFile: Sendable {
         do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw FormatError(path: path, FileManager.default.fileExists(atPath: path) ? "cannot read file" : "file not found")
         }
-        let table = try CSV.read(path: path)
-        return try PriceFile(table: table, options: options, sha256: SHA256.hex([UInt8](bytes)))
+        return try decode([UInt8](bytes), path: path, options: options)
+    }
+
+    /// Reads a price file's bytes; `path` names the file in errors and the single layout's series.
+    public static func decode(_ bytes: [UInt8], path: String, options: IngestOptions = IngestOptions()) throws -> PriceFile {
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw FormatError(path: path, "not UTF-8 text") }
+        return try PriceFile(table: CSV.parse(text, path: path), options: options, sha256: SHA256.hex(bytes))
     }
 
     init(table: CSVTable, options: IngestOptions, sha256: String) throws {

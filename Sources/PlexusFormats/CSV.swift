@@ -32,7 +32,8 @@ public struct CSVTable {
     }
 
     /// The number in `rows[row][column]`, or nil for a missing value ("", "null", "NaN", "NA").
-    /// Any other text that is not a finite number ("inf" and "1e999" are not) is an error naming the line and the column.
+    /// Any other text that is not a finite number ("inf" and "1e999" are not) is an error naming the line and the column,
+    /// and so is a number beyond ±3.4e38 ("1e39"): the engine computes in 32-bit floats, where it would become infinite.
     public func double(row: Int, column: Int) throws -> Double? {
         let field = rows[row][column]
         let text = field.trimmingCharacters(in: .whitespaces)
@@ -42,6 +43,10 @@ public struct CSVTable {
         }
         guard value.isFinite else {
             throw FormatError(path: path, line: lineNumbers[row], "column '\(header[column])': expected a finite number, found \"\(field)\"")
+        }
+        guard value.magnitude <= Double(Float.greatestFiniteMagnitude) else {
+            throw FormatError(path: path, line: lineNumbers[row],
+                              "column '\(header[column])': \(text) is beyond ±3.4e38, the range of the 32-bit floats Plexus computes in")
         }
         return value
     }

@@ -61,8 +61,12 @@ public enum NIfTI {
 
     /// Reads the file at `path`; gzip-compressed files are recognised by their content, not their name.
     public static func read(path: String) throws -> NIfTIVolume {
-        let bytes = try FileBytes.read(path)
-        return try decode(Gzip.isCompressed(bytes) ? Gzip.decompress(bytes, path: path) : bytes, path: path)
+        try decode(file: FileBytes.read(path), path: path)
+    }
+
+    /// Decodes a file's bytes: gzip-compressed ones are decompressed first.
+    public static func decode(file bytes: [UInt8], path: String) throws -> NIfTIVolume {
+        try decode(Gzip.isCompressed(bytes) ? Gzip.decompress(bytes, path: path) : bytes, path: path)
     }
 
     /// Decodes an uncompressed NIfTI-1 image.
@@ -82,7 +86,7 @@ public enum NIfTI {
         }
         var header = raw
         if swapped { swap_nifti_header(&header, 1) }
-        let (dimensions, dataType, start) = try check(header, fileSize: bytes.count, path: path)
+        let (dimensions, dataType, voxelBytes) = try check(header, fileSize: bytes.count, path: path)
 
         guard let image = bytes.withUnsafeBytes({ plexus_nifti_header_image($0.baseAddress, path) }) else {
             throw FormatError(path: path, "nifticlib could not read the header")
@@ -98,7 +102,7 @@ public enum NIfTI {
         let pixdim = withUnsafeBytes(of: nim.pixdim) { Array($0.bindMemory(to: Float.self)) }
         let description = withUnsafeBytes(of: nim.descrip) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
 
-        var data = Array(bytes[start..<start + dimensions.reduce(1, *) * dataType.bytes])
+        var data = Array(bytes[voxelBytes])
         if swapped && dataType.bytes > 1 {
             data.withUnsafeMutableBytes { nifti_swap_Nbytes($0.count / dataType.bytes, Int32(dataType.bytes), $0.baseAddress) }
         }
@@ -107,8 +111,11 @@ public enum NIfTI {
                            voxels: samples(data, dataType, slope: slope, intercept: intercept))
     }
 
-    /// The header's sizes, data type and where the voxels start, or an error naming the field that is wrong.
-    static func check(_ header: nifti_1_header, fileSize: Int, path: String) throws -> (dimensions: [Int], dataType: NIfTIVolume.DataType, start: Int) {
+    /// The header's sizes, data type and where the voxels are in the file, or an error naming the field that is wrong.
+    /// Sizes and offsets are checked against the file before any product of them is formed or allocated: a header
+    /// may claim 32767^7 voxels or an offset of 10^30.
+    static func check(_ header: nifti_1_header, fileSize: Int, path: String)
+        throws -> (dimensions: [Int], dataType: NIfTIVolume.DataType, voxelBytes: Range<Int>) {
         let magic = withUnsafeBytes(of: header.magic) { Array($0.prefix(3)) }
         guard magic == Array("n+1".utf8) else {
             let found = magic == Array("ni1".utf8) ? "'ni1' (a .hdr/.img pair; only single .nii files are read)" : "\(magic)"
@@ -132,12 +139,19 @@ public enum NIfTI {
         guard offset >= Double(headerSize), offset.rounded() == offset else {
             throw FormatError(path: path, "header field vox_offset: expected a whole number of at least 348, found \(offset)")
         }
-        let start = Int(offset), end = start + dimensions.reduce(1, *) * dataType.bytes
-        guard end <= fileSize else {
-            throw FormatError(path: path, "the header promises \(dimensions.map(String.init).joined(separator: "x")) \(dataType) voxels "
-                              + "(\(end - start) bytes from offset \(start)) but the file has \(fileSize - start) bytes of data")
+        guard offset <= Double(fileSize) else {
+            throw FormatError(path: path, "header field vox_offset: \(header.vox_offset) is past the end of the \(fileSize)-byte file")
         }
-        return (dimensions, dataType, start)
+        let start = Int(offset)
+        let length = dimensions.reduce(Optional(dataType.bytes)) { product, size in
+            product.flatMap { let (bytes, overflow) = $0.multipliedReportingOverflow(by: size); return overflow ? nil : bytes }
+        }
+        guard let length, length <= fileSize - start else {
+            throw FormatError(path: path, "the header promises \(dimensions.map(String.init).joined(separator: "x")) \(dataType) voxels "
+                              + "(\(length.map { "\($0) bytes" } ?? "more bytes than fit in memory") from offset \(start)) "
+                              + "but the file has \(fileSize - start) bytes of data")
+        }
+        return (dimensions, dataType, start..<start + length)
     }
 
     /// The voxels in `data` (native byte order), scaled in double precision by `slope` and `intercept`.

@@ -20,7 +20,8 @@ public enum PNG {
 
     /// Decodes PNG bytes, keeping the file's channel layout: gray → 1, gray+alpha → 2,
     /// RGB or palette → 3, and 4 when the file has alpha or a tRNS chunk (gray with tRNS → 2).
-    public static func decode(_ bytes: [UInt8], path: String) throws -> PNGImage {
+    /// An image of more than `maximumPixels` pixels is refused from its header, before any pixel memory is taken.
+    public static func decode(_ bytes: [UInt8], path: String, maximumPixels: Int = PNG.maximumPixels) throws -> PNGImage {
         guard bytes.starts(with: signature) else {
             throw FormatError(path: path, "not a PNG file (it does not start with the PNG signature)")
         }
@@ -36,10 +37,11 @@ public enum PNG {
             let channels = Int(layout) + 1
             let isSixteenBit = image.format & PNG_FORMAT_FLAG_LINEAR != 0
             let hasAlpha = layout & PNG_FORMAT_FLAG_ALPHA != 0
-            let count = Int(image.width) * Int(image.height) * channels
-            guard count <= maximumSampleCount else {
-                throw FormatError(path: path, "PNG of \(image.width)x\(image.height) pixels is too large to decode")
+            guard Int(image.width) * Int(image.height) <= maximumPixels else {
+                throw FormatError(path: path, "PNG of \(image.width)x\(image.height) pixels is larger than the limit of "
+                                  + "\(maximumPixels) pixels (a decompression bomb?); it was not decoded")
             }
+            let count = Int(image.width) * Int(image.height) * channels
 
             let pixels: [Float]
             if isSixteenBit && !hasAlpha {
@@ -135,8 +137,10 @@ public enum PNG {
         return FormatError(path: path, "cannot \(verb) PNG: \(message.isEmpty ? "unknown libpng error" : message)")
     }
 
-    /// libpng accepts up to 1,000,000 x 1,000,000 pixels; refuse what would not fit in memory as floats.
-    private static let maximumSampleCount = 1 << 30
+    /// The largest image `decode` accepts by default: Pillow's `MAX_IMAGE_PIXELS` (89,478,485, about 9459 x 9459), at
+    /// most 1.4 GB as RGBA floats. libpng itself accepts up to 1,000,000 x 1,000,000 pixels, so a few kilobytes of
+    /// compressed zeros could otherwise claim terabytes.
+    public static let maximumPixels = 89_478_485
 
     private static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 

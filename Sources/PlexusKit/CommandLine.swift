@@ -26,6 +26,9 @@ extension CommunicatorError: UserFacingError {}
 /// ```
 public func runCommand<Command: ParsableCommand>(_: Command.Type) -> Never {
     let name = Command.configuration.commandName ?? "\(Command.self)"
+    // Past a file-size limit (`ulimit -f`) a write then fails with EFBIG, which the store and the file writers report
+    // as one line naming the file, instead of SIGXFSZ killing the process in the middle of it.
+    signal(SIGXFSZ, SIG_IGN)
     do {
         try DistributedJob.start()
         var command = try Command.parseAsRoot()

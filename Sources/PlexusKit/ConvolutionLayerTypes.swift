@@ -30,6 +30,7 @@ extension ModelBuilder {
             let padding = try convolutionPadding(spec)
             if padding == .same && stride != 1 { throw spec.error("padding 'same' needs stride 1, found stride \(stride)") }
             let filters = try spec.positive("filters")
+            try spec.checkWeights(filters, channels, kernel.height, kernel.width)
             let config = Conv2DConfig(inputChannels: channels, outputChannels: filters, kernelSize: kernel,
                                       stride: stride, padding: padding, dilation: dilation, groups: try groups(spec, channels, filters),
                                       bias: try spec.bool("bias", default: true), initializer: try initializer(spec),
@@ -48,8 +49,10 @@ extension ModelBuilder {
                 throw spec.error("key 'output_padding' (\(extra)) must be smaller than the stride (\(stride)) or the dilation (\(dilation))")
             }
             let filters = try spec.positive("filters")
+            let kernel = try size(spec, "kernel_size")
+            try spec.checkWeights(filters, channels, kernel.height, kernel.width)
             let config = ConvTranspose2DConfig(inputChannels: channels, outputChannels: filters,
-                                               kernelSize: try size(spec, "kernel_size"), stride: stride, padding: padding,
+                                               kernelSize: kernel, stride: stride, padding: padding,
                                                outputPadding: extra, dilation: dilation, groups: try groups(spec, channels, filters),
                                                bias: try spec.bool("bias", default: true), initializer: try initializer(spec),
                                                activation: try activation(spec))

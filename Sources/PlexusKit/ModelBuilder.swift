@@ -26,7 +26,9 @@ public enum ModelBuilder {
         var types: [String: LayerType] = [
             "linear": LayerType(options: ["units", "bias", "init"]) { spec, input, rng in
                 guard let features = input.last, !input.isEmpty else { throw spec.error("needs an input with a feature axis, got shape \(input)") }
-                let config = LinearConfig(inputSize: features, outputSize: try spec.positive("units"),
+                let units = try spec.positive("units")
+                try spec.checkWeights(features, units)
+                let config = LinearConfig(inputSize: features, outputSize: units,
                                           bias: try spec.bool("bias", default: true), initializer: try initializer(spec))
                 return (Linear(config, rng: &rng), input.dropLast() + [config.outputSize])
             },
@@ -77,17 +79,52 @@ public enum ModelBuilder {
                 throw layer.error("unknown layer type (expected one of: \(layerTypes.joined(separator: ", ")))")
             }
             try layer.rejectUnknownKeys(allowed: type.options)
+            try layer.checkSizes(input: shape)
             let (module, output) = try type.make(layer, shape, &rng)
             layers.append(module)
             shape = output
         }
+        try spec.layers.last!.checkSizes(input: shape, what: "its output")
         return (Sequential(layers), shape)
     }
+
+    /// Bounds that keep a file's sizes from overflowing the builder's arithmetic or asking for more memory than a
+    /// machine has (a fuzzed pipeline file asked for `units: 4000000000000`): any integer option, the values per
+    /// sample between two layers, and the weights of one layer.
+    public static let maximumOption = 1 << 24, maximumValuesPerSample = 1 << 26, maximumLayerWeights = 1 << 26
 }
 
 extension LayerSpec {
     func error(_ message: String) -> FormatError {
         FormatError(path: file, line: line, "layer '\(type)': \(message)")
+    }
+
+    /// Refuses an integer option beyond `ModelBuilder.maximumOption` and an input of more than
+    /// `maximumValuesPerSample` values, before the layer is made.
+    func checkSizes(input shape: [Int], what: String = "its input") throws {
+        for (key, value) in options.sorted(by: { $0.key < $1.key }) {
+            let integers = (try? value.ints(key)) ?? []
+            if let large = integers.first(where: { $0.magnitude > ModelBuilder.maximumOption }) {
+                throw error("key '\(key)': \(large) is beyond the limit of \(ModelBuilder.maximumOption)")
+            }
+        }
+        guard let count = Self.product(shape), count <= ModelBuilder.maximumValuesPerSample else {
+            throw error("\(what), shape \(shape), has more than \(ModelBuilder.maximumValuesPerSample) values per sample")
+        }
+    }
+
+    /// Refuses a weight tensor of shape `factors` with more than `ModelBuilder.maximumLayerWeights` values.
+    func checkWeights(_ factors: Int...) throws {
+        guard let count = Self.product(factors), count <= ModelBuilder.maximumLayerWeights else {
+            throw error("a weight of shape \(factors) is more than the limit of \(ModelBuilder.maximumLayerWeights) values")
+        }
+    }
+
+    /// The product of `factors`, or nil when it overflows.
+    private static func product(_ factors: [Int]) -> Int? {
+        factors.reduce(Optional(1)) { product, factor in
+            product.flatMap { let (value, overflow) = $0.multipliedReportingOverflow(by: factor); return overflow ? nil : value }
+        }
     }
 
     func positive(_ key: String) throws -> Int {

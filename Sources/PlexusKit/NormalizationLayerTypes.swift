@@ -44,7 +44,9 @@ extension ModelBuilder {
         },
         "residual": LayerType(options: ["filters", "stride", "init"]) { spec, input, rng in
             guard input.count == 3 else { throw spec.error("needs images of shape [channels, height, width] per sample, got shape \(input)") }
-            let config = ResidualBlockConfig(inputChannels: input[0], outputChannels: try spec.positive("filters"),
+            let filters = try spec.positive("filters")
+            try spec.checkWeights(9, filters, input[0] + filters)  // two 3×3 convolutions (and a 1×1 shortcut)
+            let config = ResidualBlockConfig(inputChannels: input[0], outputChannels: filters,
                                              stride: spec.options["stride"] == nil ? 1 : try spec.positive("stride"),
                                              initializer: try initializer(spec))
             // 3×3 convolution, padding 1: ⌊(size − 1) / stride⌋ + 1.
@@ -63,7 +65,9 @@ extension ModelBuilder {
         switch (spec.options["scale_factor"] != nil, spec.options["size"] != nil) {
         case (true, false):
             let factor = try spec.double("scale_factor")
-            guard factor > 0 else { throw spec.error("key 'scale_factor' must be greater than 0, found \(factor)") }
+            guard factor > 0 && factor <= Double(maximumOption) else {
+                throw spec.error("key 'scale_factor' must be greater than 0 and at most \(maximumOption), found \(factor)")
+            }
             return .scaleFactor(height: factor, width: factor)
         case (false, true):
             let size = try spec.ints("size")

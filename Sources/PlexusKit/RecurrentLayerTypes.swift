@@ -28,7 +28,9 @@ extension ModelBuilder {
                 }
                 padding = index
             }
-            let config = EmbeddingConfig(numEmbeddings: count, dim: try spec.positive("dim"), paddingIndex: padding)
+            let dim = try spec.positive("dim")
+            try spec.checkWeights(count, dim)
+            let config = EmbeddingConfig(numEmbeddings: count, dim: dim, paddingIndex: padding)
             return (Embedding(config, rng: &rng), input + [config.dim])
         },
     ]
@@ -44,6 +46,7 @@ extension ModelBuilder {
                                          layers: spec.options["layers"] == nil ? 1 : try spec.positive("layers"),
                                          returnSequences: try spec.bool("return_sequences", default: false),
                                          dropout: Float(dropout), bias: try spec.bool("bias", default: true))
+            try spec.checkWeights(4, config.layers, config.hiddenSize, config.inputSize + config.hiddenSize)  // LSTM's 4 gates, GRU's 3
             return (make(config, &rng), config.returnSequences ? [input[0], config.hiddenSize] : [config.hiddenSize])
         }
     }

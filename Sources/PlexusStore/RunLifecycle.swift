@@ -96,10 +96,20 @@ extension Store {
                                                  record.path, Timestamp.text(record.createdAt)])
             }
             for write in results.tables { try write(StoreTransaction(database: db)) }
+            if status == .completed { Store.commitDelayForTests() }
             try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ?, error = ?, key_metric = coalesce(?, key_metric) WHERE id = ?",
                            arguments: [status.rawValue, Timestamp.now(), error, results.keyMetric, runID])
             if db.changesCount == 0 { throw StoreError(path: path, "\(context): no such run") }
         }
+    }
+
+    /// Test hook: with `PLEXUS_TEST_COMMIT_DELAY` set to a number of seconds, a completing run holds its final
+    /// transaction open that long, after its results and before its status, and says so on stderr, so that a test
+    /// can signal the process at that moment (Tests/PlexusKitTests/SignalDuringCommitTests.swift). Never set otherwise.
+    static func commitDelayForTests() {
+        guard let text = ProcessInfo.processInfo.environment["PLEXUS_TEST_COMMIT_DELAY"], let seconds = Double(text), seconds > 0 else { return }
+        FileHandle.standardError.write(Data("plexus: test hook: final transaction open for \(text) s\n".utf8))
+        Thread.sleep(forTimeInterval: seconds)
     }
 
     /// Records how many processes run the run and on which hosts (`world_size`, `hosts`); a resumed run may have

@@ -43,6 +43,23 @@ final class ClusterCommandTests: XCTestCase {
         try cluster.assertRefuses(["absent.csv"], mentioning: "absent.csv: file not found")
     }
 
+    /// Hostile amounts, each refused in one line naming the file, the line and the column. A missing amount (empty,
+    /// NaN) is an event without revenue, 0, as EventLog documents: FeatureTests.
+    func testHostileAmountsAreRefusedInOneLine() throws {
+        let cases = [
+            ("huge.csv", "user,date,amount\nu1,2024-01-01,5\nu2,2024-01-02,1e39\n",
+             "huge.csv:3: column 'amount': 1e39 is beyond ±3.4e38, the range of the 32-bit floats Plexus computes in"),
+            ("infinite.csv", "user,date,amount\nu1,2024-01-01,inf\n", "infinite.csv:2: column 'amount': expected a finite number, found \"inf\""),
+            ("negative.csv", "user,date,amount\nu1,2024-01-01,-2\n", "negative.csv:2: column 'amount': negative amount -2"),
+            ("one-user.csv", "user,date,amount\n" + (1...40).map { "u1,2024-01-\(String(format: "%02d", $0 % 28 + 1)),\($0)\n" }.joined(),
+             "segmenting needs at least 3 users, the input has 1"),
+        ]
+        for (name, text, problem) in cases {
+            _ = write(text, to: name, in: cluster.directory)
+            try cluster.assertRefuses([name, "--epochs", "1"], mentioning: problem)
+        }
+    }
+
     /// `cluster events.csv` from a folder with nothing but the log: the built-in autoencoder, recorded with its text.
     func testBuiltinPipelineRunsFromAnyFolder() throws {
         try cluster.assertCompletes(["events.csv", "--epochs", "1", "--k", "3"], builtin: "cluster.yml")

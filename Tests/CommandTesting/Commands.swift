@@ -33,7 +33,7 @@ public enum Commands {
     }
 
     /// Runs the program at `binary` with `arguments` in `directory`, without `PLEXUS_DB`, and reads its output back.
-    static func execute(_ binary: String, _ arguments: [String], in directory: String) throws -> Result {
+    public static func execute(_ binary: String, _ arguments: [String], in directory: String) throws -> Result {
         // Files rather than pipes: a chatty command cannot fill a pipe buffer and stall while nobody reads it.
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("command-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)

@@ -46,6 +46,25 @@ final class ForecastCommandTests: XCTestCase {
         try forecast.assertRefuses(["absent.csv"], mentioning: "absent.csv")
     }
 
+    /// Hostile numbers in a price file, each refused in one line naming the file, the line and the column. (NaN is a
+    /// missing price, forward-filled and counted in the report; unsorted dates are sorted: PriceFileTests.)
+    func testHostilePricesAreRefusedInOneLine() throws {
+        let cases = [
+            ("huge.csv", "Date,Close\n2020-01-02,5\n2020-01-03,1e39\n",
+             "huge.csv:3: column 'Close': 1e39 is beyond ±3.4e38, the range of the 32-bit floats Plexus computes in"),
+            ("infinite.csv", "Date,Close\n2020-01-02,5\n2020-01-03,-inf\n", "infinite.csv:3: column 'Close': expected a finite number, found \"-inf\""),
+            ("zero.csv", "Date,Close\n2020-01-02,5\n2020-01-03,0\n", "zero.csv:3: column 'Close': price 0.0 on 2020-01-03 is not positive"),
+            ("negative.csv", "Date,Close\n2020-01-02,-5\n", "negative.csv:2: column 'Close': price -5.0 on 2020-01-02 is not positive"),
+            ("duplicate.csv", "Date,Close\n2020-01-02,5\n2020-01-02,6\n", "duplicate.csv:3: column 'Date': duplicate date 2020-01-02 (first on line 2)"),
+            ("all-nan.csv", "Date,Close\n2020-01-02,NaN\n2020-01-03,nan\n", "all-nan.csv: column 'Close': no price at all for 'all-nan'"),
+            ("one-row.csv", "Date,Close\n2020-01-02,5\n", "one-row.csv: column 'Close': 'one-row' has 1 prices, too few for window 60 + horizon 5"),
+        ]
+        for (name, text, problem) in cases {
+            try write(text, to: forecast.directory + "/" + name)
+            try forecast.assertRefuses([name, "--epochs", "1"], mentioning: problem)
+        }
+    }
+
     /// `forecast prices.csv` from a folder with nothing but the prices: the built-in LSTM, recorded with its text.
     func testBuiltinPipelineRunsFromAnyFolder() throws {
         try forecast.assertCompletes(["prices.csv", "--epochs", "1"], builtin: "forecast.yml")

@@ -139,6 +139,29 @@ final class NIfTITests: XCTestCase {
         XCTAssertFormatError(try NIfTI.decode(bytes, path: "v.nii"), "v.nii: header field dim[1]: expected a positive size, found 0")
     }
 
+    /// Sizes a header may claim: 10^12 voxels, more bytes than an Int holds, a voxel offset far past the end.
+    func testHeadersThatClaimHugeVolumesAreRefusedWithoutAllocating() {
+        var bytes = makeVolume()
+        func setDims(_ sizes: [Int16]) {
+            for (index, size) in ([Int16(sizes.count)] + sizes).enumerated() {
+                bytes[40 + 2 * index] = UInt8(truncatingIfNeeded: size)
+                bytes[41 + 2 * index] = UInt8(truncatingIfNeeded: size >> 8)
+            }
+        }
+        setDims([10_000, 10_000, 10_000])
+        XCTAssertFormatError(try NIfTI.decode(bytes, path: "v.nii"), "v.nii: the header promises 10000x10000x10000 int16 voxels "
+                             + "(2000000000000 bytes from offset 352) but the file has 24 bytes of data")
+        setDims([32_767, 32_767, 32_767, 32_767, 32_767, 32_767, 32_767])
+        XCTAssertFormatError(try NIfTI.decode(bytes, path: "v.nii"), "v.nii: the header promises 32767x32767x32767x32767x32767x32767x32767 "
+                             + "int16 voxels (more bytes than fit in memory from offset 352) but the file has 24 bytes of data")
+        for offset: Float in [.infinity, 1e30, 400] {
+            bytes = makeVolume()
+            withUnsafeBytes(of: offset.bitPattern.littleEndian) { bytes.replaceSubrange(108..<112, with: $0) }
+            XCTAssertFormatError(try NIfTI.decode(bytes, path: "v.nii"),
+                                 "v.nii: header field vox_offset: \(offset) is past the end of the 376-byte file")
+        }
+    }
+
     /// gzip-compresses `bytes` with zlib (windowBits 16 + 15 selects the gzip wrapper).
     func gzip(_ bytes: [UInt8]) -> [UInt8] {
         var stream = z_stream()

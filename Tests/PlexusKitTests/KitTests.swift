@@ -40,6 +40,23 @@ final class ModelBuilderTests: XCTestCase, LayerTypeTesting {
         assertBuildError("    - linear: {units: 4, init: magic}\n",
                          "m.yml:4: layer 'linear': key 'init': unknown initializer 'magic' (expected one of: glorot_normal, glorot_uniform, he_normal, he_uniform, pytorch)")
     }
+
+    /// Sizes found by the fuzz campaign (Tests/FuzzReplayTests/FuzzRegressions/pipeline): refused before any
+    /// arithmetic overflows or any weight is allocated.
+    func testSizesBeyondTheLimitsAreRefusedBeforeAllocating() {
+        assertBuildError("    - linear: {units: 4000000000000}\n",
+                         "m.yml:4: layer 'linear': key 'units': 4000000000000 is beyond the limit of 16777216")
+        assertBuildError("    - linear: {units: 10000}\n    - linear: {units: 10000}\n",
+                         "m.yml:5: layer 'linear': a weight of shape [10000, 10000] is more than the limit of 67108864 values")
+        assertBuildError("    - flatten\n    - linear: {units: 2}\n", input: "[100000000000, 100000000000]",
+                         "m.yml:4: layer 'flatten': its input, shape [100000000000, 100000000000], has more than 67108864 values per sample")
+        assertBuildError("    - lstm: {units: 5000}\n", input: "[10, 5000]",
+                         "m.yml:4: layer 'lstm': a weight of shape [4, 1, 5000, 10000] is more than the limit of 67108864 values")
+        assertBuildError("    - upsample: {scale_factor: 1e30}\n", input: "[1, 4, 4]",
+                         "m.yml:4: layer 'upsample': key 'scale_factor' must be greater than 0 and at most 16777216, found 1e+30")
+        assertBuildError("    - upsample: {size: [16000000, 16000000]}\n", input: "[1, 4, 4]",
+                         "m.yml:4: layer 'upsample': its output, shape [1, 16000000, 16000000], has more than 67108864 values per sample")
+    }
 }
 
 final class CheckpointTests: XCTestCase {

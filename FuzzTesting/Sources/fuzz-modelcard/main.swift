@@ -1,0 +1,7 @@
+import FuzzEntries
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    FuzzEntries.modelCard(Array(UnsafeBufferPointer(start: start, count: count)))
+    return 0
+}
