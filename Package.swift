@@ -82,9 +82,12 @@ let package = Package(
         .target(name: "ClassifyPipeline", dependencies: ["PlexusKit", "PlexusCharts"]),
         .target(name: "ClusterPipeline", dependencies: ["PlexusKit", "PlexusCharts"]),
         .target(name: "AnomalyPipeline", dependencies: ["PlexusKit", "PlexusCharts"]),
+        // `anomaly prepare`: the slice set and its evaluation lesions. A target of its own that AnomalyPipeline cannot
+        // import (it depends on it), so no detector's training can ever use the generator of the evaluation kinds.
+        .target(name: "AnomalyData", dependencies: ["AnomalyPipeline", "PlexusCharts"]),
         .executableTarget(name: "forecast", dependencies: ["ForecastPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "classify", dependencies: ["ClassifyPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "anomaly", dependencies: ["AnomalyPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "anomaly", dependencies: ["AnomalyPipeline", "AnomalyData", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "cluster", dependencies: ["ClusterPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Runs the executables as a user does, for the pipelines' test targets (not a product).
@@ -105,7 +108,7 @@ let package = Package(
         .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ClassifyPipelineTests", dependencies: ["ClassifyPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "AnomalyPipelineTests", dependencies: ["AnomalyPipeline", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "AnomalyPipelineTests", dependencies: ["AnomalyPipeline", "AnomalyData", "CommandTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PlexusUITests", dependencies: [
             "PlexusUI", "CommandTesting", "ClassifyPipeline", "ForecastPipeline", "ClusterPipeline", "AnomalyPipeline",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

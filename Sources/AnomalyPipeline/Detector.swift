@@ -25,33 +25,45 @@ public struct MethodThreshold: Codable, Sendable {
     var displayScale: Double { pixel > 0 ? 2 * pixel : 1e-3 }
 }
 
-/// Both methods, ready to score scans: the autoencoder with its settings and the intensity baseline.
+/// A run's methods, ready to score scans: its learned detector, the intensity baseline and, once fitted, their
+/// ensemble.
 struct Detector {
+    let kind: LearnedDetector
     let settings: ScoringSettings
     let model: Module
     let baseline: IntensityBaseline
+    /// Nil while the run is being trained, until the weights are fitted on held-out normal scans.
+    var ensemble: EnsembleWeights?
+
+    /// The methods this detector reports, learned first.
+    var methods: [Method] { [kind.method, .intensity] + (ensemble == nil ? [] : [.ensemble]) }
 
     /// What the detector saw in one scan.
     struct Analysis {
         let scan: Scan
-        let reconstruction: Plane
+        /// The network's output: the autoencoder's reconstruction, or the segmentation network's anomaly probability.
+        let output: Plane
         /// The scoring region (brain or body, shrunk at the edge).
         let mask: Plane
         let maps: [Method: AnomalyMap]
     }
 
     func analyse(_ scans: [Scan]) throws -> [Analysis] {
-        return zip(scans, try reconstruct(scans.map(\.plane))).map { scan, reconstruction in
+        return zip(scans, try predict(scans.map(\.plane))).map { scan, prediction in
             let mask = settings.mask(scan.plane)
-            return Analysis(scan: scan, reconstruction: reconstruction.map { min(1, max(0, $0)) }, mask: mask, maps: [
-                .autoencoder: settings.finish(settings.residual(scan.plane, reconstruction), mask: mask),
-                .intensity: settings.finish(baseline.raw(scan.plane), mask: mask),
-            ])
+            // The autoencoder's map is its reconstruction error; the segmentation network's, its anomaly probability.
+            let output = kind == .autoencoder ? prediction.map { min(1, max(0, $0)) } : prediction.map { 1 / (1 + exp(-$0)) }
+            let raw = kind == .autoencoder ? settings.residual(scan.plane, prediction) : output
+            var maps: [Method: AnomalyMap] = [kind.method: settings.finish(raw, mask: mask), .intensity: settings.finish(baseline.raw(scan.plane), mask: mask)]
+            if let ensemble {
+                maps[.ensemble] = settings.score(ensemble.combine(learned: maps[kind.method]!.map, intensity: maps[.intensity]!.map), mask: mask)
+            }
+            return Analysis(scan: scan, output: output, mask: mask, maps: maps)
         }
     }
 
-    /// The autoencoder's reconstructions of scans of one size, 32 at a time, split over the processes under `mpirun`.
-    private func reconstruct(_ scans: [Plane]) throws -> [Plane] {
+    /// The network's outputs for scans of one size, 32 at a time, split over the processes under `mpirun`.
+    private func predict(_ scans: [Plane]) throws -> [Plane] {
         guard let first = scans.first else { return [] }
         let (width, height) = (first.width, first.height)
         let inputs = Tensor(shape: [scans.count, 1, height, width], scalars: scans.flatMap(\.values))
@@ -78,7 +90,7 @@ struct Detector {
     /// The `anomaly_scores` rows of `analyses`, each with its heat map over the scan.
     static func rows(_ analyses: [Analysis], thresholds: [Method: MethodThreshold], calibrations: [Method: Calibration]) throws -> [AnomalyTables.Row] {
         try analyses.flatMap { analysis in
-            try Method.allCases.map { method in
+            try thresholds.keys.sorted().map { method in
                 let map = analysis.maps[method]!, calibration = calibrations[method]!
                 let verdict = AnomalyScoring.Verdict(score: map.score, calibration: calibration)
                 let heatmap = Rendering.overlay(scan: analysis.scan.plane, map: map.map, scale: thresholds[method]!.displayScale, truth: analysis.scan.truth)
@@ -89,30 +101,40 @@ struct Detector {
         }
     }
 
-    /// The picture of one scan: the scan, the reconstruction, and each method's heat map over the scan.
+    /// The picture of one scan: the scan, the network's output, and each method's heat map over the scan.
     static func panel(_ analysis: Analysis, thresholds: [Method: MethodThreshold]) -> [PNGImage] {
-        [analysis.scan.plane.grayImage, analysis.reconstruction.grayImage] + Method.allCases.map { method in
+        [analysis.scan.plane.grayImage, analysis.output.grayImage] + thresholds.keys.sorted().map { method in
             Rendering.overlay(scan: analysis.scan.plane, map: analysis.maps[method]!.map, scale: thresholds[method]!.displayScale,
                               truth: analysis.scan.truth)
         }
     }
 }
 
-/// A model file's autoencoder at the run's image size: input [1, S, S], and an output of the same shape.
-enum AutoencoderSpec {
-    /// What the autoencoder must be: gray scans in, trained with a reconstruction loss. Its output shape depends on
-    /// the image size, so `build` checks it.
-    static let requirements = PipelineRequirements(
-        pipeline: "anomaly", input: ["1", "height", "width"], layers: [.dense, .image, .normalization], lastLayer: nil,
-        losses: [.mse, .l1, .huber], targets: "it reconstructs the scan")
+/// A pipeline file's network at the run's image size: input [1, S, S] and an output of the same shape, either a
+/// reconstruction (the autoencoder) or per-pixel anomaly logits (the segmentation network).
+enum DetectorSpec {
+    static func requirements(_ kind: LearnedDetector) -> PipelineRequirements {
+        switch kind {
+        case .autoencoder:
+            return PipelineRequirements(pipeline: "anomaly", input: ["1", "height", "width"], layers: [.dense, .image, .normalization], lastLayer: nil,
+                                        losses: [.mse, .l1, .huber], targets: "it reconstructs the scan")
+        case .draem:
+            return PipelineRequirements(pipeline: "anomaly", input: ["1", "height", "width"], layers: [.dense, .image, .normalization], lastLayer: nil,
+                                        losses: [.bceWithLogits], targets: "it segments synthetic anomalies (per-pixel logits)")
+        }
+    }
 
-    static func build(_ pipeline: PipelineSpec, imageSize: Int, seed: UInt64) throws -> BuiltModel {
-        try requirements.check(pipeline)
+    /// The built-in pipeline file of each detector.
+    static func builtinFile(_ kind: LearnedDetector) -> String { kind == .autoencoder ? "anomaly.yml" : "anomaly-draem.yml" }
+
+    static func build(_ kind: LearnedDetector, _ pipeline: PipelineSpec, imageSize: Int, seed: UInt64) throws -> BuiltModel {
+        try requirements(kind).check(pipeline)
         let input = [1, imageSize, imageSize]
         let built = try ModelBuilder.build(pipeline, input: input, seed: seed)
         guard built.outputShape == input else {
             throw FormatError(path: pipeline.file, line: pipeline.model.layers.last?.line,
-                              "an autoencoder must reconstruct its input: at --image-size \(imageSize) the model maps \(input) to \(built.outputShape)")
+                              (kind == .autoencoder ? "an autoencoder must reconstruct its input" : "a draem network must give one logit per pixel")
+                              + ": at --image-size \(imageSize) the model maps \(input) to \(built.outputShape)")
         }
         return built
     }

@@ -41,23 +41,71 @@ public struct AnomalyMap: Sendable {
     public let score: Double
 }
 
-/// The two methods every run reports side by side.
-public enum Method: String, CaseIterable, Codable, Sendable {
+/// The methods a run reports side by side, in report order: its learned detector, the intensity baseline, their
+/// ensemble.
+public enum Method: String, CaseIterable, Codable, Sendable, Comparable {
     /// The convolutional autoencoder from the pipeline file: reconstruction error.
     case autoencoder
+    /// The segmentation network trained on synthetic anomalies (`SyntheticAnomalies`): its anomaly probability.
+    case draem
     /// The baseline: how far each pixel's intensity lies outside the range of normal intensities.
     case intensity
+    /// The learned map and the intensity map added, each scaled by its own spread on held-out normal scans.
+    case ensemble
+
+    public static func < (a: Method, b: Method) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
+}
+
+/// The learned detector a run trains: `--detector`, or `detector:` in the pipeline file.
+public enum LearnedDetector: String, CaseIterable, Codable, Sendable {
+    /// A denoising autoencoder; the map is its reconstruction error (Kascenas et al. 2022).
+    case autoencoder
+    /// A discriminative segmentation network trained on normal scans with synthetic anomalies pasted in, in the style
+    /// of DRAEM (Zavrtanik et al., ICCV 2021) and Foreign Patch Interpolation (Tan et al. 2020, the MOOD brain-MRI
+    /// challenge): the map is its per-pixel anomaly probability. Its anomalies (`SyntheticAnomalies`) are not the
+    /// evaluation set's lesions, and cannot be: their generator is in another target that this one cannot import.
+    case draem
+
+    var method: Method { self == .autoencoder ? .autoencoder : .draem }
+}
+
+/// The ensemble of a learned map and the intensity map: each is divided by its `pixelQuantile` value on held-out
+/// normal scans, then the two are added. Only normal scans set the weights, so nothing about lesions is tuned; a
+/// pixel that is unusual for both methods adds up.
+public struct EnsembleWeights: Codable, Equatable, Sendable {
+    public let learned: Double
+    public let intensity: Double
+
+    /// Weights from held-out normal maps (values inside the scoring masks): 1 / their quantile, or 1 / their maximum
+    /// when the quantile is 0 (the intensity map is 0 on most normal pixels), or 1000 when every value is 0.
+    static func fit(learned: [Float], intensity: [Float], quantile: Double) -> EnsembleWeights {
+        func weight(_ values: [Float]) -> Double {
+            let sorted = values.sorted()
+            guard let largest = sorted.last, largest > 0 else { return 1000 }
+            let spread = Statistics.quantile(sorted, quantile)
+            return 1 / (spread > 0 ? spread : Double(largest))
+        }
+        return EnsembleWeights(learned: weight(learned), intensity: weight(intensity))
+    }
+
+    func combine(learned: Plane, intensity: Plane) -> Plane {
+        learned.zipWith(intensity) { Float(self.learned) * $0 + Float(self.intensity) * $1 }
+    }
 }
 
 extension ScoringSettings {
     /// Masks a raw per-pixel map to the scan's scoring region, smooths it, and scores it by its top values.
     func finish(_ raw: Plane, mask: Plane) -> AnomalyMap {
-        let smooth = raw.zipWith(mask, *).blurred(sigma: smoothing).zipWith(mask, *)
-        let inside = zip(smooth.values, mask.values).filter { $1 > 0 }.map(\.0)
-        let values = inside.isEmpty ? smooth.values : inside
+        score(raw.zipWith(mask, *).blurred(sigma: smoothing).zipWith(mask, *), mask: mask)
+    }
+
+    /// A finished map with its image score: the mean of its top `topFraction` values inside the mask.
+    func score(_ map: Plane, mask: Plane) -> AnomalyMap {
+        let inside = zip(map.values, mask.values).filter { $1 > 0 }.map(\.0)
+        let values = inside.isEmpty ? map.values : inside
         let count = max(1, Int((Double(values.count) * topFraction).rounded()))
         let top = values.sorted(by: >).prefix(count)
-        return AnomalyMap(map: smooth, score: Double(top.reduce(0, +)) / Double(count))
+        return AnomalyMap(map: map, score: Double(top.reduce(0, +)) / Double(count))
     }
 
     func mask(_ scan: Plane) -> Plane {

@@ -1,4 +1,5 @@
 import Foundation
+import Plexus
 import PlexusKit
 
 /// The threshold of one method and its 0-1 score, both from the scores of held-out normal scans only.
@@ -110,5 +111,41 @@ public enum DetectionMetrics {
                 visit(scores[index], truePositives, falsePositives)
             }
         }
+    }
+}
+
+/// The method with the best image AUROC beside the intensity baseline, and how sure the difference is: a paired,
+/// stratified bootstrap over the scans (normal and abnormal scans resampled separately, both methods on the same
+/// resample), whose 2.5% and 97.5% quantiles bound the AUROC difference.
+public struct Comparison: Sendable {
+    public let best: Method
+    public let bestAUROC: Double
+    public let baselineAUROC: Double
+    public let interval: (low: Double, high: Double)
+    public let resamples: Int
+
+    public var gain: Double { bestAUROC - baselineAUROC }
+
+    init?(_ analyses: [Detector.Analysis], methods: [Method], metrics: [String: Double], resamples: Int = 1000, seed: UInt64 = 7) {
+        let candidates = methods.filter { $0 != .intensity && metrics["\($0).image_auroc"] != nil }
+        guard let best = candidates.max(by: { metrics["\($0).image_auroc"]! < metrics["\($1).image_auroc"]! }),
+              let baseline = metrics["intensity.image_auroc"] else { return nil }
+        let positives = analyses.indices.filter { analyses[$0].scan.label == "abnormal" }
+        let negatives = analyses.indices.filter { analyses[$0].scan.label != "abnormal" }
+        var rng = RandomGenerator(seed: seed)
+        var differences: [Double] = []
+        for _ in 0..<resamples {
+            let sample = positives.map { _ in positives[Int(rng.next() % UInt64(positives.count))] }
+                + negatives.map { _ in negatives[Int(rng.next() % UInt64(negatives.count))] }
+            let labels = sample.map { analyses[$0].scan.label == "abnormal" }
+            let auroc = { (method: Method) in DetectionMetrics.auroc(sample.map { analyses[$0].maps[method]!.score }, labels)! }
+            differences.append(auroc(best) - auroc(.intensity))
+        }
+        differences.sort()
+        self.best = best
+        bestAUROC = metrics["\(best).image_auroc"]!
+        baselineAUROC = baseline
+        interval = (Statistics.quantile(differences, 0.025), Statistics.quantile(differences, 0.975))
+        self.resamples = resamples
     }
 }

@@ -14,6 +14,9 @@ public struct Scan {
     /// The lesion mask (0/1) at the run's image size: present for every scan of a labelled folder with `masks/`
     /// (all zeros for normal scans), nil otherwise.
     public let truth: Plane?
+    /// What kind of normal or abnormal scan it is (`heterogeneous`, `other-height`…), from the labelled folder's
+    /// `kinds.csv`; its label when the folder has none, nil for an unlabelled scan. Metrics are reported per kind.
+    public var kind: String?
 }
 
 /// Reads folders of PNG scans, flat or in anomalib's `Folder` layout:
@@ -21,6 +24,7 @@ public struct Scan {
 ///     DIR/normal/*.png     normal scans
 ///     DIR/abnormal/*.png   abnormal scans (optional)
 ///     DIR/masks/*.png      one mask per abnormal scan, same file name and size (optional)
+///     DIR/kinds.csv        `file,kind`: the kind of each scan, by its path under DIR (`abnormal/a.png`) (optional)
 ///
 /// Anything else in a folder (another file type, a stray subfolder) is an error naming it, not silently skipped:
 /// a scan left out without a word would change every number. Hidden files (`.DS_Store`) are ignored.
@@ -28,7 +32,7 @@ public enum ImageFolder {
     static let layoutFolders = ["normal", "abnormal", "masks"]
 
     /// The PNG files directly in `directory`, sorted by name.
-    static func pngFiles(in directory: String, allowing subfolders: Set<String> = []) throws -> [String] {
+    static func pngFiles(in directory: String, allowing subfolders: Set<String> = [], files others: Set<String> = []) throws -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
             throw FormatError(path: directory, "no such file or folder")
@@ -44,6 +48,7 @@ public enum ImageFolder {
                 }
                 continue
             }
+            if others.contains(name) { continue }
             guard name.lowercased().hasSuffix(".png") else {
                 throw FormatError(path: path, "not a PNG file (expected only .png scans in \(directory))")
             }
@@ -97,7 +102,7 @@ public enum ImageFolder {
     static func labelledScans(_ directory: String, size: Int) throws -> [Scan] {
         let normalFolder = Paths.join(directory, "normal"), abnormalFolder = Paths.join(directory, "abnormal"), maskFolder = Paths.join(directory, "masks")
         guard Paths.isDirectory(normalFolder) else { throw missingNormalFolder(directory) }
-        if let loose = try pngFiles(in: directory, allowing: Set(layoutFolders)).first {
+        if let loose = try pngFiles(in: directory, allowing: Set(layoutFolders), files: [kindsFile]).first {
             throw FormatError(path: loose, "a scan next to the normal/ and abnormal/ folders: move it into one of them")
         }
         let hasMasks = Paths.isDirectory(maskFolder)
@@ -115,7 +120,7 @@ public enum ImageFolder {
             guard FileManager.default.fileExists(atPath: maskPath) else {
                 throw FormatError(path: maskPath, "missing: every abnormal scan needs a mask of the same name in masks/ (for \(path))")
             }
-            scans.append(Scan(path: scan.path, label: scan.label, row: scan.row, plane: scan.plane, truth: try mask(maskPath, for: scan, size: size)))
+            scans.append(Scan(path: scan.path, label: scan.label, row: scan.row, plane: scan.plane, truth: try mask(maskPath, for: scan, size: size), kind: nil))
         }
         if hasMasks {
             let expected = Set(abnormal.map { ($0 as NSString).lastPathComponent })
@@ -124,7 +129,33 @@ public enum ImageFolder {
             }
         }
         guard !scans.isEmpty else { throw FormatError(path: directory, "no PNG scans in normal/ or abnormal/") }
-        return scans
+        let kinds = try self.kinds(directory, scans: scans)
+        return scans.map { scan in
+            var scan = scan
+            scan.kind = kinds[scan.path] ?? scan.label
+            return scan
+        }
+    }
+
+    static let kindsFile = "kinds.csv"
+
+    /// The kinds `DIR/kinds.csv` gives, by scan path; empty without the file. Every row must name a scan of the folder.
+    static func kinds(_ directory: String, scans: [Scan]) throws -> [String: String] {
+        let path = Paths.join(directory, kindsFile)
+        guard FileManager.default.fileExists(atPath: path) else { return [:] }
+        let table = try CSV.read(path: path)
+        let (fileColumn, kindColumn) = (try table.requireColumn("file"), try table.requireColumn("kind"))
+        let known = Set(scans.map(\.path))
+        var kinds: [String: String] = [:]
+        for (row, line) in zip(table.rows, table.lineNumbers) {
+            let scanPath = Paths.join(directory, row[fileColumn])
+            guard known.contains(scanPath) else {
+                throw FormatError(path: path, line: line, "column 'file': no scan '\(row[fileColumn])' in normal/ or abnormal/")
+            }
+            guard !row[kindColumn].isEmpty else { throw FormatError(path: path, line: line, "column 'kind': empty") }
+            kinds[scanPath] = row[kindColumn]
+        }
+        return kinds
     }
 
     static func missingNormalFolder(_ directory: String) -> FormatError {
@@ -146,6 +177,6 @@ public enum ImageFolder {
         let bytes = [UInt8](data)
         let image = try PNG.decode(bytes, path: path)
         return Scan(path: path, label: label, row: try ImageRow(path: path, label: label, split: split, png: bytes, decoded: image),
-                    plane: Plane(image).resized(width: size, height: size), truth: truth)
+                    plane: Plane(image).resized(width: size, height: size), truth: truth, kind: nil)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Plexus
 import PlexusFormats
 
 /// A single-channel image of `Float` values, row by row: the working type for scans, error maps and masks.
@@ -70,6 +71,25 @@ public struct Plane: Equatable, Sendable {
             return output
         }
         return Plane(width: width, height: height, values: pass(pass(values, horizontal: true), horizontal: false))
+    }
+
+    /// The bilinear value at a fractional position, the nearest edge pixel beyond the border.
+    public func sampled(_ x: Float, _ y: Float) -> Float {
+        let cx = min(max(x, 0), Float(width - 1)), cy = min(max(y, 0), Float(height - 1))
+        let (x0, y0) = (Int(cx), Int(cy))
+        let (x1, y1) = (min(x0 + 1, width - 1), min(y0 + 1, height - 1))
+        let (fx, fy) = (cx - Float(x0), cy - Float(y0))
+        let top = self[x0, y0] * (1 - fx) + self[x1, y0] * fx, bottom = self[x0, y1] * (1 - fx) + self[x1, y1] * fx
+        return top * (1 - fy) + bottom * fy
+    }
+
+    /// Smooth random noise of mean 0 and standard deviation 1: white noise blurred by a Gaussian of `sigma` pixels.
+    public static func smoothNoise(width: Int, height: Int, sigma: Double, rng: inout RandomGenerator) -> Plane {
+        let white = Plane(width: width, height: height, values: (0..<width * height).map { _ in rng.nextNormal() })
+        let smooth = white.blurred(sigma: sigma)
+        let mean = smooth.values.reduce(0, +) / Float(smooth.values.count)
+        let std = (smooth.values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(smooth.values.count)).squareRoot()
+        return smooth.map { ($0 - mean) / max(std, 1e-6) }
     }
 
     /// For each pixel of a 0/1 mask, the distance in pixels to the nearest pixel outside it (0 outside), by the

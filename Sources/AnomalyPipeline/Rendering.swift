@@ -8,7 +8,7 @@ import PlexusKit
 /// Heat maps use one scale per method and run, never per image: a map value at the method's pixel threshold is
 /// drawn half-way up the colour scale, so a quiet scan looks quiet instead of having its noise stretched to full
 /// colour (anomalib #173).
-enum Rendering {
+public enum Rendering {
     /// Inferno-like colour stops (dark purple → red → yellow).
     static let stops: [(Float, Float, Float)] = [(0, 0, 0.02), (0.34, 0.06, 0.43), (0.74, 0.22, 0.33), (0.98, 0.56, 0.04), (0.99, 1, 0.64)]
 
@@ -62,6 +62,20 @@ enum Rendering {
         var grid = ImageGrid(columns: columns, gap: 0, border: 3, captions: .over)
         grid.tiles = tiles.map { ImageGrid.Tile(image: $0.image, captions: [($0.caption, .white)], frame: $0.frame) }
         return Figure(title: title, [grid])
+    }
+
+    /// Scans in rows, each captioned and, when it has a mask, with the mask's outline in cyan: the gallery of a data
+    /// set's kinds (`anomaly prepare` writes one as `kinds.png`). Tiles are shown at `zoom` times their size.
+    public static func gallery(_ rows: [[(scan: Plane, truth: Plane?, caption: String)]], title: String, zoom: Int = 2) -> Figure {
+        var grid = ImageGrid(columns: rows.first?.count ?? 1, gap: 2, captions: .over)
+        grid.tiles = rows.flatMap { row in
+            row.map { tile in
+                let empty = Plane(width: tile.scan.width, height: tile.scan.height)
+                let image = overlay(scan: tile.scan, map: empty, scale: 1, truth: tile.truth)
+                return ImageGrid.Tile(image: image.resized(width: image.width * zoom, height: image.height * zoom), captions: [(tile.caption, .white)])
+            }
+        }
+        return Figure(title: title, [grid], background: .black)
     }
 
     /// ROC curves of several methods, with the chance diagonal and each curve's AUROC in the legend.

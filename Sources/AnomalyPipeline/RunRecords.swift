@@ -12,19 +12,22 @@ struct TrainConfig: Codable {
     var command = "train"
     var normalDir: String
     var validation: String
+    var detector: LearnedDetector
     var pipelineFile: String
     var pipelineYAML: String
     var training: TrainingSummary
     var scoring: ScoringSettings
     var thresholdQuantile: Double
-    var denoising: Corruption
+    /// The autoencoder's training noise; nil for another detector.
+    var denoising: Corruption?
     var images: Images
     var baseline = "intensity: a pixel scores how far it lies outside the range of normal training intensities"
     var thresholds: [String: MethodThreshold]?
     var intensityRange: IntensityBaseline?
+    var ensemble: EnsembleWeights?
 
     enum CodingKeys: String, CodingKey {
-        case command, validation, training, scoring, denoising, images, baseline, thresholds
+        case command, validation, detector, training, scoring, denoising, images, baseline, thresholds, ensemble
         case normalDir = "normal_dir", pipelineFile = "pipeline_file", pipelineYAML = "pipeline_yaml"
         case thresholdQuantile = "threshold_quantile", intensityRange = "intensity_range"
     }
@@ -49,12 +52,29 @@ struct ScoreConfig: Codable {
 /// What scoring a scan needs besides the autoencoder, kept in its model card: the scoring settings (image size,
 /// mask, smoothing…), each method's thresholds set on held-out normal scans, and the intensity baseline.
 struct AnomalyPreprocessing: Codable {
+    var detector: LearnedDetector
     var scoring: ScoringSettings
     var thresholds: [String: MethodThreshold]
     var intensityRange: IntensityBaseline
+    var ensemble: EnsembleWeights?
 
     enum CodingKeys: String, CodingKey {
-        case scoring, thresholds
+        case detector, scoring, thresholds, ensemble
         case intensityRange = "intensity_range"
+    }
+
+    init(detector: LearnedDetector, scoring: ScoringSettings, thresholds: [String: MethodThreshold], intensityRange: IntensityBaseline,
+         ensemble: EnsembleWeights?) {
+        (self.detector, self.scoring, self.thresholds, self.intensityRange, self.ensemble) = (detector, scoring, thresholds, intensityRange, ensemble)
+    }
+
+    /// Cards written before there was a choice of detector are the autoencoder's.
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        detector = try container.decodeIfPresent(LearnedDetector.self, forKey: .detector) ?? .autoencoder
+        scoring = try container.decode(ScoringSettings.self, forKey: .scoring)
+        thresholds = try container.decode([String: MethodThreshold].self, forKey: .thresholds)
+        intensityRange = try container.decode(IntensityBaseline.self, forKey: .intensityRange)
+        ensemble = try container.decodeIfPresent(EnsembleWeights.self, forKey: .ensemble)
     }
 }

@@ -49,8 +49,15 @@ public enum AnomalyScoring {
         public let modelRunID: Int64
         public let results: [ScanResult]
         public let thresholds: [Method: MethodThreshold]
-        /// Test metrics by `<method>.<metric>` name, as stored in `metrics`; empty without labels.
+        /// Test metrics by `<method>.<metric>` name, and per kind of scan by `<method>.<kind>.<metric>`, as stored in
+        /// `metrics`; empty without labels.
         public let metrics: [String: Double]
+        /// The kinds of the labelled scans (`kinds.csv`), abnormal kinds first; empty without one.
+        public let kinds: [(kind: String, label: String, count: Int)]
+        /// The best method on image AUROC against the intensity baseline, with a bootstrap interval of the difference.
+        public let comparison: Comparison?
+        /// Methods in report order.
+        public var methods: [Method] { thresholds.keys.sorted() }
         public let hasLabels: Bool
         public let hasMasks: Bool
         public let seconds: Double
@@ -63,7 +70,7 @@ public enum AnomalyScoring {
         guard options.gridSize >= 1 else { throw AnomalyError("--grid must be at least 1, found \(options.gridSize)") }
         let (trained, detector) = try loadDetector(store: store, runID: options.modelRunID)
         var calibrations: [Method: Calibration] = [:], thresholds: [Method: MethodThreshold] = [:]
-        for method in Method.allCases {
+        for method in detector.methods {
             // Under mpirun only rank 0 has the database.
             let scores = try DistributedJob.fromRankZero { try AnomalyTables.calibrationScores(runID: options.modelRunID, method: method, in: store) }
             guard let threshold = trained.thresholds[method.rawValue], !scores.isEmpty else {
@@ -86,7 +93,7 @@ public enum AnomalyScoring {
             var results: [ScanResult] = []
             for (analysis, name) in zip(analyses, heatmapNames(scans.map(\.path))) {
                 let path = try run.artifact("heatmaps/" + name, kind: "heatmap", figure: Rendering.rows([Detector.panel(analysis, thresholds: thresholds)]))
-                let verdicts = Dictionary(uniqueKeysWithValues: Method.allCases.map { method in
+                let verdicts = Dictionary(uniqueKeysWithValues: detector.methods.map { method in
                     (method, Verdict(score: analysis.maps[method]!.score, calibration: calibrations[method]!))
                 })
                 results.append(ScanResult(path: analysis.scan.path, label: analysis.scan.label, verdicts: verdicts, heatmapPath: path))
@@ -96,20 +103,26 @@ public enum AnomalyScoring {
 
             var artifacts = [Paths.join(run.directory, "heatmaps/") + " (\(analyses.count) PNGs)"]
             artifacts.append(try run.artifact("most_anomalous.png", kind: "image", figure: grid(
-                analyses, thresholds: thresholds, count: options.gridSize, title: "Run \(run.id): the \(min(options.gridSize, analyses.count)) highest autoencoder scores")))
-            artifacts.append(try run.artifact("scores.csv", kind: "table", text: csv(results)))
+                analyses, method: detector.kind.method, thresholds: thresholds, count: options.gridSize,
+                title: "Run \(run.id): the \(min(options.gridSize, analyses.count)) highest \(detector.kind) scores")))
+            artifacts.append(try run.artifact("scores.csv", kind: "table", text: csv(results, methods: detector.methods)))
 
-            var metrics: [String: Double] = [:]
+            var metrics: [String: Double] = [:], comparison: Comparison?
+            let kinds = labelled ? kindCounts(analyses) : []
             if labelled {
-                metrics = evaluate(analyses, thresholds: thresholds, calibrations: calibrations, withMasks: masked)
+                metrics = evaluate(analyses, methods: detector.methods, thresholds: thresholds, calibrations: calibrations, withMasks: masked)
+                comparison = Comparison(analyses, methods: detector.methods, metrics: metrics)
+                if let comparison {
+                    metrics["\(comparison.best).auroc_gain_ci_low"] = comparison.interval.low
+                    metrics["\(comparison.best).auroc_gain_ci_high"] = comparison.interval.high
+                }
                 run.metrics("test", metrics)
-                run.keyMetric("test", "autoencoder.image_auroc")
+                run.keyMetric("test", "\(detector.kind).image_auroc")
                 let labels = analyses.map { $0.scan.label == "abnormal" }
                 if labels.contains(true) && labels.contains(false) {
-                    let curves = Method.allCases.map { method in
+                    let curves = detector.methods.map { method in
                         let scores = analyses.map { $0.maps[method]!.score }
-                        return (label: method == .autoencoder ? "autoencoder" : "intensity threshold (baseline)",
-                                color: method == .autoencoder ? Color.red : Color.blue,
+                        return (label: method.title, color: method.color,
                                 points: DetectionMetrics.rocCurve(scores, labels), auroc: metrics["\(method).image_auroc"]!)
                     }
                     artifacts.append(try run.artifact("roc.svg", kind: "chart",
@@ -117,7 +130,7 @@ public enum AnomalyScoring {
                 }
             }
             return Report(runID: run.id, modelRunID: options.modelRunID, results: results, thresholds: thresholds, metrics: metrics,
-                          hasLabels: labelled, hasMasks: masked, seconds: Date().timeIntervalSince(started), artifacts: artifacts)
+                          kinds: kinds, comparison: comparison, hasLabels: labelled, hasMasks: masked, seconds: Date().timeIntervalSince(started), artifacts: artifacts)
         }
     }
 
@@ -129,57 +142,88 @@ public enum AnomalyScoring {
         return id
     }
 
-    /// The training run's detector: its autoencoder and, from the model card, the scoring settings, thresholds and
-    /// intensity baseline.
+    /// The training run's detector: its network and, from the model card, the scoring settings, thresholds,
+    /// intensity baseline and ensemble weights.
     static func loadDetector(store: Store, runID: Int64) throws -> (AnomalyPreprocessing, Detector) {
         let trained = try TrainedModel.load(store: store, runID: runID, pipeline: "anomaly")
         let card = try trained.card.preprocessing(as: AnomalyPreprocessing.self, source: "\(store.path): run \(runID) model")
-        return (card, Detector(settings: card.scoring, model: trained.model, baseline: card.intensityRange))
+        return (card, Detector(kind: card.detector, settings: card.scoring, model: trained.model, baseline: card.intensityRange, ensemble: card.ensemble))
     }
 
-    /// Image metrics for every labelled scan set and pixel metrics when every scan has a mask, for both methods.
-    static func evaluate(_ analyses: [Detector.Analysis], thresholds: [Method: MethodThreshold], calibrations: [Method: Calibration],
-                         withMasks: Bool) -> [String: Double] {
-        let labels = analyses.map { $0.scan.label == "abnormal" }
+    /// Image metrics for every labelled scan set and pixel metrics when every scan has a mask, for every method: over
+    /// all scans, and per kind when the scans have kinds. An abnormal kind is scored against every normal scan; a
+    /// normal kind (other anatomy) against every abnormal scan.
+    static func evaluate(_ analyses: [Detector.Analysis], methods: [Method], thresholds: [Method: MethodThreshold],
+                         calibrations: [Method: Calibration], withMasks: Bool) -> [String: Double] {
         var metrics: [String: Double] = [:]
-        for method in Method.allCases {
-            let scores = analyses.map { $0.maps[method]!.score }
-            let flagged = scores.map(calibrations[method]!.isAnomalous)
-            metrics["\(method).image_auroc"] = DetectionMetrics.auroc(scores, labels)
-            metrics["\(method).image_auprc"] = DetectionMetrics.averagePrecision(scores, labels)
-            metrics["\(method).f1"] = DetectionMetrics.f1(predicted: flagged, labels: labels)
-            let normals = zip(flagged, labels).filter { !$1 }, abnormals = zip(flagged, labels).filter { $1 }
-            if !normals.isEmpty { metrics["\(method).normal_flagged"] = Double(normals.filter(\.0).count) / Double(normals.count) }
-            if !abnormals.isEmpty { metrics["\(method).abnormal_found"] = Double(abnormals.filter(\.0).count) / Double(abnormals.count) }
-            guard withMasks else { continue }
-            // Pixels inside each scan's scoring mask, and lesion pixels outside it (they count as missed).
-            var values: [Float] = [], truth: [Bool] = []
-            for analysis in analyses {
-                let map = analysis.maps[method]!.map, lesion = analysis.scan.truth!
-                for index in map.values.indices where analysis.mask.values[index] > 0 || lesion.values[index] > 0 {
-                    values.append(map.values[index])
-                    truth.append(lesion.values[index] > 0.5)
-                }
+        var subsets: [(prefix: String, analyses: [Detector.Analysis])] = [("", analyses)]
+        let kinds = kindCounts(analyses)
+        if kinds.count > 2 {
+            for (kind, label, _) in kinds {
+                subsets.append(("\(kind).", analyses.filter { $0.scan.kind == kind || ($0.scan.label != label && $0.scan.label != nil) }))
             }
-            metrics["\(method).pixel_auroc"] = DetectionMetrics.auroc(values, truth)
-            if truth.contains(true) {
-                let pixelThreshold = Float(thresholds[method]!.pixel)
-                metrics["\(method).dice"] = DetectionMetrics.dice(predicted: values.map { $0 > pixelThreshold }, truth: truth)
-                metrics["\(method).best_dice"] = DetectionMetrics.bestDice(values, truth: truth).dice
+        }
+        for (prefix, subset) in subsets {
+            for method in methods {
+                for (name, value) in metricsOf(subset, method: method, threshold: thresholds[method]!, calibration: calibrations[method]!, withMasks: withMasks) {
+                    metrics["\(method).\(prefix)\(name)"] = value
+                }
             }
         }
         return metrics
     }
 
-    /// The `count` scans the autoencoder scores highest, as heat maps framed by their label.
-    static func grid(_ analyses: [Detector.Analysis], thresholds: [Method: MethodThreshold], count: Int, title: String) -> Figure {
-        let ranked = analyses.sorted { $0.maps[.autoencoder]!.score > $1.maps[.autoencoder]!.score }.prefix(count)
+    static func metricsOf(_ analyses: [Detector.Analysis], method: Method, threshold: MethodThreshold, calibration: Calibration,
+                          withMasks: Bool) -> [String: Double] {
+        let labels = analyses.map { $0.scan.label == "abnormal" }
+        var metrics: [String: Double] = [:]
+        let scores = analyses.map { $0.maps[method]!.score }
+        let flagged = scores.map(calibration.isAnomalous)
+        metrics["image_auroc"] = DetectionMetrics.auroc(scores, labels)
+        metrics["image_auprc"] = DetectionMetrics.averagePrecision(scores, labels)
+        metrics["f1"] = DetectionMetrics.f1(predicted: flagged, labels: labels)
+        let normals = zip(flagged, labels).filter { !$1 }, abnormals = zip(flagged, labels).filter { $1 }
+        if !normals.isEmpty { metrics["normal_flagged"] = Double(normals.filter(\.0).count) / Double(normals.count) }
+        if !abnormals.isEmpty { metrics["abnormal_found"] = Double(abnormals.filter(\.0).count) / Double(abnormals.count) }
+        guard withMasks else { return metrics }
+        // Pixels inside each scan's scoring mask, and lesion pixels outside it (they count as missed).
+        var values: [Float] = [], truth: [Bool] = []
+        for analysis in analyses {
+            let map = analysis.maps[method]!.map, lesion = analysis.scan.truth!
+            for index in map.values.indices where analysis.mask.values[index] > 0 || lesion.values[index] > 0 {
+                values.append(map.values[index])
+                truth.append(lesion.values[index] > 0.5)
+            }
+        }
+        metrics["pixel_auroc"] = DetectionMetrics.auroc(values, truth)
+        if truth.contains(true) {
+            let pixelThreshold = Float(threshold.pixel)
+            metrics["dice"] = DetectionMetrics.dice(predicted: values.map { $0 > pixelThreshold }, truth: truth)
+            metrics["best_dice"] = DetectionMetrics.bestDice(values, truth: truth).dice
+        }
+        return metrics
+    }
+
+    /// Each kind with its label and number of scans, abnormal kinds first, each group by name.
+    static func kindCounts(_ analyses: [Detector.Analysis]) -> [(kind: String, label: String, count: Int)] {
+        var counts: [String: (label: String, count: Int)] = [:]
+        for analysis in analyses {
+            guard let kind = analysis.scan.kind, let label = analysis.scan.label else { continue }
+            counts[kind, default: (label, 0)].count += 1
+        }
+        return counts.map { (kind: $0.key, label: $0.value.label, count: $0.value.count) }
+            .sorted { ($0.label == "abnormal" ? 0 : 1, $0.kind) < ($1.label == "abnormal" ? 0 : 1, $1.kind) }
+    }
+
+    /// The `count` scans `method` scores highest, as heat maps framed by their label.
+    static func grid(_ analyses: [Detector.Analysis], method: Method, thresholds: [Method: MethodThreshold], count: Int, title: String) -> Figure {
+        let ranked = analyses.sorted { $0.maps[method]!.score > $1.maps[method]!.score }.prefix(count)
         let tiles = ranked.map { analysis in
             let frame = analysis.scan.label == "abnormal" ? Color(red: 0.85, green: 0.1, blue: 0.1)
                 : analysis.scan.label == "normal" ? Color(red: 0.1, green: 0.65, blue: 0.2) : Color(red: 0.5, green: 0.5, blue: 0.5)
-            return (image: Rendering.overlay(scan: analysis.scan.plane, map: analysis.maps[.autoencoder]!.map,
-                                             scale: thresholds[.autoencoder]!.displayScale, truth: analysis.scan.truth),
-                    frame: frame, caption: String(format: "%.4f", analysis.maps[.autoencoder]!.score))
+            return (image: Rendering.overlay(scan: analysis.scan.plane, map: analysis.maps[method]!.map,
+                                             scale: thresholds[method]!.displayScale, truth: analysis.scan.truth),
+                    frame: frame, caption: String(format: "%.4f", analysis.maps[method]!.score))
         }
         return Rendering.grid(tiles, columns: 4, title: title)
     }
@@ -198,10 +242,10 @@ public enum AnomalyScoring {
         return paths.indices.map { folderCounts[withFolder[$0]]! > 1 ? "\($0)_" + withFolder[$0] : withFolder[$0] }
     }
 
-    static func csv(_ results: [ScanResult]) -> String {
-        let header = ["path", "label"] + Method.allCases.flatMap { ["\($0)_score", "\($0)_calibrated", "\($0)_anomaly"] } + ["heatmap"]
+    static func csv(_ results: [ScanResult], methods: [Method]) -> String {
+        let header = ["path", "label"] + methods.flatMap { ["\($0)_score", "\($0)_calibrated", "\($0)_anomaly"] } + ["heatmap"]
         let rows = results.map { result in
-            [result.path, result.label ?? ""] + Method.allCases.flatMap { method -> [String] in
+            [result.path, result.label ?? ""] + methods.flatMap { method -> [String] in
                 let verdict = result.verdicts[method]!
                 return [String(format: "%.6g", verdict.score), String(format: "%.4f", verdict.calibrated), verdict.isAnomaly ? "1" : "0"]
             } + [result.heatmapPath]

@@ -13,8 +13,13 @@ public enum AnomalyTraining {
         /// at random (seeded).
         public var validationDirectory: String?
         public var validationSplit = 0.2
-        /// A pipeline file, or `builtin:NAME` (see `PipelineFiles`).
-        public var pipelinePath = PipelineFiles.builtin("anomaly.yml")
+        /// The learned detector; nil: the pipeline file's `detector:`, else the autoencoder.
+        public var detector: LearnedDetector?
+        /// A pipeline file, or `builtin:NAME` (see `PipelineFiles`); nil: the detector's built-in file.
+        public var pipelinePath: String?
+        /// Train on this many of the normal scans (the first by name after a seeded shuffle), to see how a detector
+        /// does with few normal scans; nil: all of them.
+        public var trainScans: Int?
         public var epochs: Int?
         public var thresholdQuantile = 0.99
         public var settings = ScoringSettings()
@@ -32,14 +37,22 @@ public enum AnomalyTraining {
         }
     }
 
+    /// The fewest training scans with which the learned detectors were seen to work on the brain-slice set, of the
+    /// 25, 50 and 166 tried (notebooks-md/anomaly.md, "How many normal scans": with 50, draem's Dice fell from 0.42 to
+    /// 0.02 and the autoencoder's image AUROC stayed below the ensemble's); `anomaly train` warns below it.
+    public static let fewestNormalScans = 166
+
     public struct Report {
         public let runID: Int64
+        public let detector: LearnedDetector
         public let modelSummary: String
         public let history: History
         public let trainScans: Int
         public let heldOutScans: Int
         public let validation: String
         public let thresholds: [Method: MethodThreshold]
+        /// Methods in report order.
+        public var methods: [Method] { thresholds.keys.sorted() }
         /// Share of held-out normal scans above each method's threshold (about 1 − quantile by construction).
         public let heldOutFlagged: [Method: Double]
         public let secondsPerEpoch: Double
@@ -52,9 +65,10 @@ public enum AnomalyTraining {
     public static func run(store: Store, options: Options) throws -> Report {
         let started = Date()
         try check(options)
-        let pipeline = try PipelineFiles.load(options.pipelinePath)
+        let (kind, pipelinePath) = try detectorAndPipeline(options)
+        let pipeline = try PipelineFiles.load(pipelinePath)
         let size = options.settings.imageSize
-        let built = try AutoencoderSpec.build(pipeline, imageSize: size, seed: options.seed)
+        let built = try DetectorSpec.build(kind, pipeline, imageSize: size, seed: options.seed)
         let model = built.model
         let setup = TrainingSetup(pipeline.training, epochs: options.epochs, defaultEpochs: 30)
 
@@ -75,29 +89,47 @@ public enum AnomalyTraining {
             train = order.dropLast(count).sorted().map { train[$0] }
             validation = "a random \(Int((options.validationSplit * 100).rounded()))% of \(options.normalDirectory) (seed \(options.seed))"
         }
+        if let count = options.trainScans {
+            guard count <= train.count else { throw AnomalyError("--train-scans \(count): there are only \(train.count) normal scans to train on") }
+            var rng = RandomGenerator(seed: options.seed &+ 7)
+            train = rng.permutation(train.count).prefix(count).sorted().map { train[$0] }
+        }
 
         let rows = (train + heldOut).map(\.row)
         let datasetID = try store.registerImageDataset(name: options.normalDirectory, source: "normal PNG scans in \(options.normalDirectory); held out: \(validation)",
                                                        rows: rows)
         var config = TrainConfig(
-            normalDir: options.normalDirectory, validation: validation, pipelineFile: options.pipelinePath,
-            pipelineYAML: try PipelineFiles.text(options.pipelinePath), training: setup.summary,
-            scoring: options.settings, thresholdQuantile: options.thresholdQuantile, denoising: options.corruption,
+            normalDir: options.normalDirectory, validation: validation, detector: kind, pipelineFile: pipelinePath,
+            pipelineYAML: try PipelineFiles.text(pipelinePath), training: setup.summary,
+            scoring: options.settings, thresholdQuantile: options.thresholdQuantile, denoising: kind == .autoencoder ? options.corruption : nil,
             images: .init(train: train.count, val: heldOut.count))
 
         return try store.record(pipeline: "anomaly", datasetID: datasetID, config: config, seed: options.seed,
                                 outputDirectory: options.outputDirectory, resume: options.resume) { run in
-            let denoising = Denoising(model, corruption: options.corruption, level: options.settings.maskLevel, seed: options.seed &+ 1)
-            let trainer = Trainer(model: denoising, optimizer: setup.optimizer(for: model.parameters()), loss: setup.loss(default: .mse),
+            let trained: Module, data: (train: Dataset, val: Dataset)
+            switch kind {
+            case .autoencoder:
+                trained = Denoising(model, corruption: options.corruption, level: options.settings.maskLevel, seed: options.seed &+ 1)
+                data = (dataset(train), dataset(heldOut))
+            case .draem:
+                trained = model
+                let synthetic = SyntheticAnomalies()
+                data = (synthetic.dataset(train.map(\.plane), seed: options.seed &+ 1), synthetic.dataset(heldOut.map(\.plane), seed: options.seed &+ 2))
+            }
+            let trainer = Trainer(model: trained, optimizer: setup.optimizer(for: model.parameters()),
+                                  loss: setup.loss(default: kind == .autoencoder ? .mse : .binaryCrossEntropy(positiveWeight: nil)),
                                   config: setup.config(seed: options.seed, progress: options.progress))
-            let history = try run.fit(trainer, dataset(train), validation: dataset(heldOut))
+            let history = try run.fit(trainer, data.train, validation: data.val)
 
             let baseline = IntensityBaseline.fit(train.map(\.plane), masks: train.map { options.settings.mask($0.plane) })
-            let detector = Detector(settings: options.settings, model: model, baseline: baseline)
+            var detector = Detector(kind: kind, settings: options.settings, model: model, baseline: baseline)
+            let unfused = try detector.analyse(heldOut)
+            func inside(_ method: Method) -> [Float] { unfused.flatMap { a in zip(a.maps[method]!.map.values, a.mask.values).filter { $1 > 0 }.map(\.0) } }
+            detector.ensemble = EnsembleWeights.fit(learned: inside(kind.method), intensity: inside(.intensity), quantile: options.settings.pixelQuantile)
             let analyses = try detector.analyse(heldOut)
             var thresholds: [Method: MethodThreshold] = [:], calibrations: [Method: Calibration] = [:], flagged: [Method: Double] = [:]
-            var metrics: [String: Double] = ["autoencoder.reconstruction_loss": trainer.evaluate(dataset(heldOut)).loss]
-            for method in Method.allCases {
+            var metrics: [String: Double] = ["\(kind).val_loss": trainer.evaluate(data.val).loss]
+            for method in detector.methods {
                 let calibration = Calibration(normalScores: analyses.map { $0.maps[method]!.score }, quantile: options.thresholdQuantile)
                 let threshold = detector.threshold(method, heldOut: analyses, calibration: calibration)
                 thresholds[method] = threshold
@@ -110,28 +142,47 @@ public enum AnomalyTraining {
             let namedThresholds = Dictionary(uniqueKeysWithValues: thresholds.map { ($0.key.rawValue, $0.value) })
             config.thresholds = namedThresholds
             config.intensityRange = baseline
+            config.ensemble = detector.ensemble
             try run.updateConfig(config)
             let scoreRows = try Detector.rows(analyses, thresholds: thresholds, calibrations: calibrations)
             run.tables { try AnomalyTables.insert(scoreRows, runID: run.id, $0) }
             run.metrics("val", metrics)
-            run.keyMetric("val", "autoencoder.reconstruction_loss")
+            run.keyMetric("val", "\(kind).val_loss")
             let card = try ModelCard(pipeline: "anomaly", built: built, preprocessing: AnomalyPreprocessing(
-                scoring: options.settings, thresholds: namedThresholds, intensityRange: baseline))
+                detector: kind, scoring: options.settings, thresholds: namedThresholds, intensityRange: baseline, ensemble: detector.ensemble))
             let weightsPath = try run.model(model, card: card)
 
-            // A few held-out scans, each as scan | reconstruction | autoencoder map | intensity map.
+            // A few held-out scans, each as scan | network output | each method's map.
             let shown = stride(from: 0, to: analyses.count, by: max(1, analyses.count / 6)).prefix(6).map { analyses[$0] }
             let panels = shown.map { Detector.panel($0, thresholds: thresholds) }
             let picturePath = try run.artifact("held_out_reconstructions.png", kind: "heatmap", figure: Rendering.rows(panels))
 
-            return Report(runID: run.id, modelSummary: summary(model, inputShape: [1, size, size]), history: history, trainScans: train.count,
+            return Report(runID: run.id, detector: kind, modelSummary: summary(model, inputShape: [1, size, size]), history: history, trainScans: train.count,
                           heldOutScans: heldOut.count, validation: validation, thresholds: thresholds, heldOutFlagged: flagged,
                           secondsPerEpoch: history.secondsPerEpoch, seconds: Date().timeIntervalSince(started),
                           artifacts: [weightsPath, picturePath])
         }
     }
 
+    /// The detector to train and its pipeline file: `--detector` and `--pipeline` when given, else each from the
+    /// other (a file's `detector:`, a detector's built-in file); they must agree.
+    static func detectorAndPipeline(_ options: Options) throws -> (LearnedDetector, String) {
+        let path = options.pipelinePath ?? PipelineFiles.builtin(DetectorSpec.builtinFile(options.detector ?? .autoencoder))
+        let named = try PipelineFiles.load(path).detector
+        let fromFile = try named.map { name in
+            guard let kind = LearnedDetector(rawValue: name) else {
+                throw AnomalyError("\(path): detector '\(name)' is not one of \(LearnedDetector.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return kind
+        }
+        if let wanted = options.detector, let fromFile, wanted != fromFile {
+            throw AnomalyError("--detector \(wanted) does not match \(path), which is a '\(fromFile)' pipeline")
+        }
+        return (options.detector ?? fromFile ?? .autoencoder, path)
+    }
+
     static func check(_ options: Options) throws {
+        if let count = options.trainScans, count < 2 { throw AnomalyError("--train-scans must be at least 2, found \(count)") }
         // The upper bound catches a typo before it asks for terabytes of scans.
         guard options.settings.imageSize >= 8 && options.settings.imageSize <= 4096 else {
             throw AnomalyError("--image-size must be between 8 and 4096, found \(options.settings.imageSize)")
@@ -176,6 +227,6 @@ extension Scan {
     func withSplit(_ split: String) -> Scan {
         var row = self.row
         row.split = split
-        return Scan(path: path, label: label, row: row, plane: plane, truth: truth)
+        return Scan(path: path, label: label, row: row, plane: plane, truth: truth, kind: kind)
     }
 }

@@ -15,6 +15,9 @@ import Yams
 /// the engine-side builder, which knows the layer registry (see `LayerSpec.rejectUnknownKeys`).
 public struct PipelineSpec: Equatable {
     public let name: String?
+    /// Which of a pipeline's detectors or methods the model serves, for pipelines that have several (`anomaly`:
+    /// `autoencoder`, `draem`); the pipeline checks the value.
+    public let detector: String?
     public let model: ModelSpec
     /// Training settings; every field is nil when the file has no `training:` section.
     public let training: TrainingSpec
@@ -23,8 +26,10 @@ public struct PipelineSpec: Equatable {
     /// made after parsing (a pipeline that cannot use this loss) can point at the line to change.
     public let lines: [String: Int]
 
-    public init(name: String?, model: ModelSpec, training: TrainingSpec = TrainingSpec(), file: String, lines: [String: Int] = [:]) {
+    public init(name: String?, model: ModelSpec, training: TrainingSpec = TrainingSpec(), file: String, lines: [String: Int] = [:],
+                detector: String? = nil) {
         self.name = name
+        self.detector = detector
         self.model = model
         self.training = training
         self.file = file
@@ -54,12 +59,12 @@ public struct PipelineSpec: Equatable {
         guard let node else { throw FormatError(path: file, "file is empty (expected a map with a 'model' key)") }
         let root = try SpecValue(node: node, file: file)
         let top = SpecMap(entries: try root.map("pipeline file"), line: root.line, file: file, owner: "pipeline")
-        try top.rejectUnknownKeys(allowed: ["name", "model", "training"])
+        try top.rejectUnknownKeys(allowed: ["name", "detector", "model", "training"])
         return PipelineSpec(
             name: try top.optional("name") { try $0.string($1) },
             model: try top.required("model", default: nil) { try ModelSpec(value: $0, what: $1) },
             training: try top.optional("training") { try TrainingSpec(value: $0, what: $1) } ?? TrainingSpec(),
-            file: file, lines: keyLines(top.entries))
+            file: file, lines: keyLines(top.entries), detector: try top.optional("detector") { try $0.string($1) })
     }
 
     /// "model" → 2, "model.input" → 3, … for the top-level entries and the keys of those that are maps.

@@ -3,6 +3,43 @@
 extension PipelineFiles {
     /// The text of each file of Pipelines/, by file name.
     static let builtins: [String: String] = [
+        "anomaly-draem.yml": #"""
+# The anomaly pipeline's discriminative detector (`anomaly train --detector draem`): a segmentation network that
+# learns, from normal scans with synthetic anomalies pasted in (Perlin-noise masks filled with another scan, a random
+# texture or rescaled intensities: `SyntheticAnomalies`, in the style of DRAEM and Foreign Patch Interpolation), to
+# mark anomalous pixels. Two stride-2 convolutions take a 128x128 scan to 48 maps of 32x32, dilated convolutions
+# widen the view to about 40 pixels, and two upsampling steps bring it back to one logit per pixel.
+# Any --image-size divisible by 4 works: `input` is set to [1, size, size] at training.
+name: brain-mri-draem-segmentation
+detector: draem
+model:
+  input: [1, 128, 128]
+  layers:
+    - conv2d: {filters: 16, kernel_size: 3, stride: 2, padding: 1}
+    - batch_norm
+    - leaky_relu: {negative_slope: 0.2}
+    - conv2d: {filters: 48, kernel_size: 3, stride: 2, padding: 1}
+    - batch_norm
+    - leaky_relu: {negative_slope: 0.2}
+    - conv2d: {filters: 48, kernel_size: 3, padding: 1}
+    - batch_norm
+    - leaky_relu: {negative_slope: 0.2}
+    - conv2d: {filters: 48, kernel_size: 3, padding: 1}
+    - batch_norm
+    - leaky_relu: {negative_slope: 0.2}
+    - conv_transpose2d: {filters: 24, kernel_size: 4, stride: 2, padding: 1}
+    - batch_norm
+    - leaky_relu: {negative_slope: 0.2}
+    - conv_transpose2d: {filters: 1, kernel_size: 4, stride: 2, padding: 1}
+training:
+  epochs: 12
+  batch_size: 16
+  optimizer: adam
+  learning_rate: 0.002
+  schedule: cosine
+  loss: bce_with_logits
+
+"""#,
         "anomaly.yml": #"""
 # The anomaly pipeline's model (`anomaly train`): a convolutional autoencoder for gray scans. Three stride-2
 # convolutions take a 128x128 scan to 96 maps of 16x16, three transposed convolutions bring it back; the sigmoid

@@ -1,3 +1,4 @@
+import AnomalyData
 import AnomalyPipeline
 import ArgumentParser
 import Foundation
@@ -6,8 +7,9 @@ import PlexusFormats
 import PlexusKit
 import PlexusStore
 
-/// `anomaly`: learns normal scans with a convolutional autoencoder, scores new scans against a threshold set on
-/// held-out normal scans, next to an intensity-threshold baseline, with heat maps.
+/// `anomaly`: learns normal scans with a network (a denoising autoencoder, or a segmentation network trained on
+/// synthetic anomalies), scores new scans against a threshold set on held-out normal scans, next to an
+/// intensity-threshold baseline and their ensemble, with heat maps.
 /// Argument parsing and printing only; the work happens in AnomalyPipeline.
 struct AnomalyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,12 +23,15 @@ struct TrainCommand: ParsableCommand {
     static let defaults = AnomalyTraining.Options(normalDirectory: "")
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train the autoencoder on normal PNG scans and set each method's threshold on held-out normal scans; record the run.")
+        abstract: "Train a detector on normal PNG scans and set each method's threshold on held-out normal scans; record the run.")
 
     @Argument(help: "Folder of normal PNG scans (or a folder with a normal/ subfolder).") var normalDir: String
     @Option(help: "Side of the square the scans are resized to.") var imageSize = defaults.settings.imageSize
-    @Option(help: "Pipeline file with the autoencoder and its training settings; builtin:NAME names a built-in one.")
-    var pipeline = defaults.pipelinePath
+    @Option(help: "The learned detector: autoencoder (denoising autoencoder) or draem (segmentation network trained on synthetic anomalies); default: the pipeline file's, else autoencoder.")
+    var detector: String?
+    @Option(help: "Pipeline file with the network and its training settings; builtin:NAME names a built-in one (default: the detector's, builtin:anomaly.yml or builtin:anomaly-draem.yml).")
+    var pipeline: String?
+    @Option(help: "Train on this many of the normal scans (a seeded random choice), to see what few normal scans give.") var trainScans: Int?
     @Option(help: "Share of the normal scans held out (at random) to set the thresholds, when there is no --val-dir.") var valSplit = defaults.validationSplit
     @Option(help: "Folder of held-out normal scans that set the thresholds (instead of --val-split).") var valDir: String?
     @Option(help: "A scan is flagged above this quantile of the held-out normal scans' scores.") var thresholdQuantile = defaults.thresholdQuantile
@@ -50,6 +55,13 @@ struct TrainCommand: ParsableCommand {
             throw AnomalyError("--residual must be one of \(ScoringSettings.Residual.allCases.map(\.rawValue).joined(separator: ", ")), found '\(residual)'")
         }
         var options = AnomalyTraining.Options(normalDirectory: normalDir)
+        if let detector {
+            guard let kind = LearnedDetector(rawValue: detector) else {
+                throw AnomalyError("--detector must be one of \(LearnedDetector.allCases.map(\.rawValue).joined(separator: ", ")), found '\(detector)'")
+            }
+            options.detector = kind
+        }
+        options.trainScans = trainScans
         options.settings.imageSize = imageSize
         options.settings.residual = residualKind
         options.settings.smoothing = smoothing
@@ -73,6 +85,7 @@ struct TrainCommand: ParsableCommand {
         print(report.thresholdRule)
         print(report.thresholdTable)
         print("")
+        if let warning = report.fewNormalWarning { print(warning) }
         print(String(format: "Run %lld recorded in %@: %d training scans, %d epochs (best %d), %.2f s per epoch, %.1f s in all.", report.runID, store.path,
                      report.trainScans, report.history.epochs.count, report.history.bestEpoch, report.secondsPerEpoch, report.seconds))
         print("Artifacts: " + report.artifacts.joined(separator: ", "))
@@ -106,6 +119,11 @@ struct ScoreCommand: ParsableCommand {
         if report.hasLabels {
             print("")
             print(report.metricsTable)
+            if let kinds = report.kindTable {
+                print("")
+                print("Per kind of scan:")
+                print(kinds)
+            }
             if let verdict = report.verdict { print(verdict) }
         }
         print("")

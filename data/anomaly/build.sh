@@ -3,14 +3,18 @@
 # volumes that ship in packages (see data/README.md): Colin27 as `ch2` (brain-extracted with mricron's own
 # `ch2bet` mask) and `ch2better` from Debian's mricron-data, and the MNI152 2009a template from the PyPI wheel of
 # nilearn. The NIfTI volumes are read, sliced, resampled and split by `anomaly prepare` (the pipeline's own NIfTI
-# reader); the lesions in test/abnormal/ are SYNTHETIC, painted in with their masks.
+# reader); the lesions in test/abnormal/ are SYNTHETIC, painted in with their masks, one of each kind per test slice.
 #
 #   data/generated/anomaly/train/             normal slices to learn from
 #   data/generated/anomaly/val/               held-out normal slices that set the thresholds
-#   data/generated/anomaly/test/normal/       normal test slices
-#   data/generated/anomaly/test/abnormal/     the same slices with synthetic lesions
+#   data/generated/anomaly/test/normal/       normal test slices, and normal anatomy training never saw (other heights,
+#                                             a simulated other subject)
+#   data/generated/anomaly/test/abnormal/     the test slices with synthetic lesions: heterogeneous, mass-effect,
+#                                             low-contrast, boundary
 #   data/generated/anomaly/test/masks/        the lesions' masks
-#   data/generated/anomaly/slices.csv         one row per file: volume, height (mm), split, lesions
+#   data/generated/anomaly/test/kinds.csv     the kind of every test scan (`anomaly score` reports metrics per kind)
+#   data/generated/anomaly/kinds.png          a few test slices with every kind
+#   data/generated/anomaly/slices.csv         one row per file: volume, height (mm), split, kind, lesion radius and contrast
 #
 # Usage: sh data/anomaly/build.sh [PATH_TO_ANOMALY_BINARY]   (default: builds it with `swift build -c release`)
 # Idempotent: the downloads are kept, and the slices are rebuilt identically (the lesions are seeded).

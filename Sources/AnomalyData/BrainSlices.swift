@@ -1,20 +1,26 @@
+import AnomalyPipeline
 import Foundation
 import Plexus
+import PlexusCharts
 import PlexusFormats
 import PlexusKit
 
 /// Builds the brain-MRI data set of `anomaly prepare` from NIfTI volumes: axial slices resampled to a square
-/// image, intensity-normalised, split into train / val / test by their height in the head, with synthetic
-/// lesions painted into a copy of every test slice.
+/// image, intensity-normalised, split into train / val / test by their height in the head, with a synthetic lesion
+/// of every kind (`LesionKind`) painted into its own copy of every test slice, and normal test slices of anatomy the
+/// training set does not show.
 ///
 /// Layout written under the output directory (the one `anomaly train` and `anomaly score` read):
 ///
-///     train/<volume>_z<mm>.png          normal slices to learn from
-///     val/<volume>_z<mm>.png            held-out normal slices that set the threshold
-///     test/normal/<volume>_z<mm>.png    normal test slices
-///     test/abnormal/<volume>_z<mm>.png  the same slices with synthetic lesions
-///     test/masks/<volume>_z<mm>.png     the lesions' masks
-///     slices.csv                        one row per file: volume, height, split, lesions
+///     train/<volume>_z<mm>.png                  normal slices to learn from
+///     val/<volume>_z<mm>.png                    held-out normal slices that set the threshold
+///     test/normal/<volume>_z<mm>.png            normal test slices (kind `normal`)
+///     test/normal/<volume>_z<mm>_<kind>.png     other normal anatomy: `other-height` (levels too near the top of
+///                                               the head or the skull base for training), `other-subject`
+///     test/abnormal/<volume>_z<mm>_<kind>.png   the normal test slices, each with one lesion of each kind
+///     test/masks/<volume>_z<mm>_<kind>.png      the lesions' masks
+///     test/kinds.csv                            the kind of every test scan (read by `anomaly score`)
+///     slices.csv                                one row per file: volume, height, split, kind, lesion size
 public enum BrainSlices {
     /// One input volume; voxels outside `brainMask` (a volume of the same grid, non-zero = brain) are zeroed.
     public struct Volume: Sendable {
@@ -59,9 +65,11 @@ public enum BrainSlices {
         public var sliceSpacing = 1.0
         /// Slices are split in blocks of this height (mm), so that neighbouring slices land in the same split.
         public var blockThickness = 6.0
-        /// Slices whose brain area is below this share of the volume's largest are left out (the top of the head
-        /// and the skull base, where a slice shows little brain).
+        /// Slices whose brain area is below this share of the volume's largest are not trained on (the top of the
+        /// head and the skull base, where a slice shows little brain)...
         public var minimumBrainArea = 0.3
+        /// ...and those down to this share are normal test slices of kind `other-height`, anatomy training never saw.
+        public var otherHeightArea = 0.15
         /// The 99.5th percentile of brain intensities maps to this value, leaving headroom for bright lesions.
         public var whiteLevel: Float = 0.7
         public var seed: UInt64 = 42
@@ -102,27 +110,47 @@ public enum BrainSlices {
 
         var rng = RandomGenerator(seed: options.seed)
         let synthesizer = LesionSynthesizer()
+        var gallery: [[(scan: Plane, truth: Plane?, caption: String)]] = []
         var counts: [String: Int] = [:]
-        var manifest = ["file,volume,z_mm,split,lesions,kind,radius_px,contrast,texture"]
+        var manifest = ["file,volume,z_mm,split,kind,radius_px,contrast"], kinds = ["file,kind"]
+        func write(_ plane: Plane, _ folder: String, _ name: String, _ slice: Slice, _ volume: Volume, split: String, kind: String, lesion: Lesion? = nil) throws {
+            try PNG.write(plane.grayImage, path: root.appendingPathComponent("\(folder)/\(name)").path)
+            manifest.append("\(folder)/\(name),\(volume.name),\(format(slice.z)),\(split),\(kind),\(lesion.map { format($0.radius) } ?? ""),\(lesion.map { format($0.contrast) } ?? "")")
+            if folder.hasPrefix("test/") { kinds.append("\(folder.dropFirst(5))/\(name),\(kind)") }
+            counts[folder, default: 0] += 1
+        }
         for (volume, slices) in volumes {
             for slice in slices {
-                guard let split = split(z: slice.z, options: options) else { continue }
                 let height = slice.z.rounded() == slice.z ? String(format: "%03d", Int(abs(slice.z))) : String(format: "%05.1f", abs(slice.z))
-                let name = "\(volume.name)_z\(slice.z < 0 ? "-" : "+")\(height).png"
+                let stem = "\(volume.name)_z\(slice.z < 0 ? "-" : "+")\(height)"
+                if slice.areaShare < options.minimumBrainArea {
+                    try write(slice.image, "test/normal", stem + "_other-height.png", slice, volume, split: "test", kind: "other-height")
+                    continue
+                }
+                guard let split = split(z: slice.z, options: options) else { continue }
                 let folder = split == "test" ? "test/normal" : split
-                try PNG.write(slice.image.grayImage, path: root.appendingPathComponent("\(folder)/\(name)").path)
-                manifest.append("\(folder)/\(name),\(volume.name),\(format(slice.z)),\(split),0,,,,")
-                counts[folder, default: 0] += 1
-                guard split == "test", let painted = synthesizer.paint(slice.image, brain: slice.brain, rng: &rng) else { continue }
-                try PNG.write(painted.scan.grayImage, path: root.appendingPathComponent("test/abnormal/\(name)").path)
-                try PNG.write(painted.mask.grayImage, path: root.appendingPathComponent("test/masks/\(name)").path)
-                let lesions = painted.lesions
-                manifest.append("test/abnormal/\(name),\(volume.name),\(format(slice.z)),test,\(lesions.count),"
-                                + [lesions.map(\.kind.rawValue).joined(separator: "+"), lesions.map { format($0.radius) }.joined(separator: "+"),
-                                   lesions.map { format($0.contrast) }.joined(separator: "+"), lesions.map { format($0.texture) }.joined(separator: "+")]
-                                   .joined(separator: ","))
-                counts["test/abnormal", default: 0] += 1
+                try write(slice.image, folder, stem + ".png", slice, volume, split: split, kind: "normal")
+                guard split == "test" else { continue }
+                let otherSubject = OtherAnatomy.otherSubject(slice.image, rng: &rng)
+                try write(otherSubject, folder, stem + "_other-subject.png", slice, volume, split: split, kind: "other-subject")
+                var row: [(scan: Plane, truth: Plane?, caption: String)] = [(slice.image, nil, "\(stem) normal"), (otherSubject, nil, "other-subject")]
+                for kind in LesionKind.allCases {
+                    guard let painted = synthesizer.paint(kind, into: slice.image, brain: slice.brain, rng: &rng) else { continue }
+                    let name = "\(stem)_\(kind.rawValue).png"
+                    try write(painted.scan, "test/abnormal", name, slice, volume, split: split, kind: kind.rawValue, lesion: painted.lesion)
+                    try PNG.write(painted.mask.grayImage, path: root.appendingPathComponent("test/masks/\(name)").path)
+                    row.append((painted.scan, painted.mask, kind.rawValue))
+                }
+                // Every 12th test slice of each volume, with all its kinds, for the picture of the data set.
+                if counts["test/abnormal", default: 0] % (12 * LesionKind.allCases.count) == LesionKind.allCases.count && row.count == 2 + LesionKind.allCases.count {
+                    gallery.append(row)
+                }
             }
+        }
+        try Data((kinds.joined(separator: "\n") + "\n").utf8).write(to: root.appendingPathComponent("test/kinds.csv"))
+        if !gallery.isEmpty {
+            try Rendering.gallery(gallery, title: "Test kinds: normal, other subject, and each synthetic lesion (mask outlined in cyan)")
+                .writePNG(to: root.appendingPathComponent("kinds.png").path)
         }
         let manifestPath = Paths.join(options.outputDirectory, "slices.csv")
         try Data((manifest.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: manifestPath))
@@ -147,6 +175,8 @@ public enum BrainSlices {
         let image: Plane
         /// The brain's region in the slice, holes (ventricles) filled: where lesions may go.
         let brain: Plane
+        /// The brain's area as a share of the volume's largest slice.
+        var areaShare = 1.0
     }
 
     /// The volume's axial slices (constant world z, x to the right and anterior up), resampled to a square that
@@ -210,7 +240,11 @@ public enum BrainSlices {
         }
         let areas = slices.map { $0.brain.values.reduce(0, +) }
         let largest = areas.max() ?? 0
-        return zip(slices, areas).filter { Double($1) >= options.minimumBrainArea * Double(largest) }.map(\.0)
+        return zip(slices, areas).compactMap { slice, area in
+            var slice = slice
+            slice.areaShare = largest > 0 ? Double(area / largest) : 0
+            return slice.areaShare >= options.otherHeightArea ? slice : nil
+        }
     }
 
     private static func format(_ value: Double) -> String { String(format: "%.2f", value).replacingOccurrences(of: ".00", with: "") }
