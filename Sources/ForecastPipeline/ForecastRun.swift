@@ -137,8 +137,8 @@ public enum ForecastPipeline {
                                                       validationFraction: setup.validationSplit)
                 throw FormatError(path: file.path, "column '\(series.priceColumn)': '\(series.ticker)' has \(series.count) prices, too few for window \(options.window) + horizon \(options.horizon) with test fraction \(options.testFraction): at least \(needed) rows are needed")
             }
-            if let choice = options.volatilityProxy, let proxy = try VolatilityProxy.choose(choice, hasRange: series.hasRange) {
-                _ = try DailyVariance(series: series, proxy: proxy, path: file.path)
+            if let choice = options.volatilityProxy {
+                _ = try DailyVariance(series: series, proxy: VolatilityProxy.choose(choice, hasRange: series.hasRange), path: file.path)
             }
             return (series, split)
         }

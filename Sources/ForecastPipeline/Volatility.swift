@@ -10,7 +10,7 @@ public enum VolatilityProxy: String, Codable, Sendable {
     case parkinson
 
     /// `--volatility-proxy`: auto (Parkinson when the file has High and Low, else squared returns), squared, parkinson.
-    public static func choose(_ option: String, hasRange: Bool) throws -> VolatilityProxy? {
+    public static func choose(_ option: String, hasRange: Bool) throws -> VolatilityProxy {
         switch option {
         case "auto": return hasRange ? .parkinson : .squaredReturns
         case "squared": return .squaredReturns

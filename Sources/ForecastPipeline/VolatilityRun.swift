@@ -37,7 +37,7 @@ extension ForecastPipeline {
     private static func runVolatilityTicker(_ series: PriceSeries, split: SeriesSplit, plan: Plan, datasetID: Int64,
                                             store: Store) throws -> VolatilityReport {
         let (options, network, horizon) = (plan.options, plan.network, plan.options.horizon)
-        let proxy = try VolatilityProxy.choose(options.volatilityProxy ?? "auto", hasRange: series.hasRange)!
+        let proxy = try VolatilityProxy.choose(options.volatilityProxy ?? "auto", hasRange: series.hasRange)
         let daily = try DailyVariance(series: series, proxy: proxy, path: plan.file.path)
         let dates = series.dates
         options.log("\(series.ticker): \(series.count) prices from \(dates.first!) to \(dates.last!); daily variance: "
