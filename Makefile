@@ -73,18 +73,19 @@ $(TEST_VENV)/installed.txt: tools/requirements-test.txt
 fuzz-corpus: test-venv
 	sh tools/make-fuzz-corpus.sh $(TEST_VENV)/bin/python
 
-## One libFuzzer campaign: `make fuzz TARGET=png SECONDS=600` (targets: png csv prices events nifti safetensors
+## One libFuzzer campaign: `make fuzz TARGET=png SECONDS=1800 RUNS=1000000` stops at whichever comes first (targets: png csv prices events nifti safetensors
 ## pipeline modelcard). New inputs go to .build-fuzz/corpus/TARGET, crashes to .build-fuzz/artifacts/TARGET/; commit a
 ## crash's input under Tests/FuzzReplayTests/FuzzRegressions/TARGET/ once fixed.
 TARGET ?= png
 SECONDS ?= 60
+RUNS ?= -1
 FUZZ_BUILD = $(SWIFT) build -c release --package-path FuzzTesting --scratch-path $(CURDIR)/.build-fuzz \
 	-Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 FUZZ_DICT = $(firstword $(wildcard FuzzTesting/Dictionaries/$(TARGET).dict) $(if $(filter prices events,$(TARGET)),FuzzTesting/Dictionaries/csv.dict))
 fuzz: deps fuzz-corpus
 	$(FUZZ_BUILD) --product fuzz-$(TARGET)
 	mkdir -p .build-fuzz/corpus/$(TARGET) .build-fuzz/artifacts/$(TARGET)
-	SWIFT_BACKTRACE=enable=no $$($(FUZZ_BUILD) --show-bin-path)/fuzz-$(TARGET) -max_total_time=$(SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	SWIFT_BACKTRACE=enable=no $$($(FUZZ_BUILD) --show-bin-path)/fuzz-$(TARGET) -max_total_time=$(SECONDS) -runs=$(RUNS) -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 $(if $(FUZZ_DICT),-dict=$(FUZZ_DICT)) -artifact_prefix=.build-fuzz/artifacts/$(TARGET)/ \
 		.build-fuzz/corpus/$(TARGET) .build/fuzz-corpus/$(TARGET)
 

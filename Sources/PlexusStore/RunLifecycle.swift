@@ -38,11 +38,25 @@ extension Store {
             outcome = try body(runID)
             try finishRun(runID: runID, status: .completed, error: nil, results: outcome.results)
         } catch {
-            // The body's error is the one worth rethrowing; failing to record it is only reported.
-            report { try finishRun(runID: runID, status: .failed, error: "\(error)") }
+            // The body's error is the one worth rethrowing. When even the `failed` mark cannot be written, the error
+            // says so on the same line: the run will read `interrupted` once the database is opened again.
+            do { try markFailed(runID: runID, error: error) } catch let markError {
+                throw RunNotMarkedFailed(error: error, markError: markError)
+            }
             throw error
         }
         return outcome.value
+    }
+
+    /// Marks the run `failed`. A database whose disk filled up during the run has a WAL that can take no more frames;
+    /// one checkpoint moves the committed frames into the database file and empties the WAL, which may leave room for
+    /// the mark, so the write is tried once more after it.
+    private func markFailed(runID: Int64, error: any Error) throws {
+        let reason = "\(error)"
+        do { try finishRun(runID: runID, status: .failed, error: reason) } catch {
+            try? writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            try finishRun(runID: runID, status: .failed, error: reason)
+        }
     }
 
     /// Inserts a `running` row owned by this process and returns its id. The seed is stored by bit pattern since
@@ -148,5 +162,15 @@ extension Store {
         do { try attempt() } catch {
             FileHandle.standardError.write(Data("plexus: \(error)\n".utf8))
         }
+    }
+}
+
+/// A run's error when its `failed` mark could not be written either: one line with both.
+struct RunNotMarkedFailed: Error, CustomStringConvertible {
+    let error: any Error
+    let markError: any Error
+
+    var description: String {
+        "\(error) (the run could not be marked failed: \(markError); it reads interrupted once the database is opened again)"
     }
 }

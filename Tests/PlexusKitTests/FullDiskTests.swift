@@ -30,16 +30,20 @@ final class FullDiskTests: XCTestCase {
     }
 
     /// 200 KB per file: the database takes the dataset and the run's row, then its WAL outgrows the limit during
-    /// training. The last line names the database; the database stays consistent; the run cannot be marked `failed`
-    /// (that write needs the WAL too), so it reads `interrupted` once the database is opened again.
-    func testDatabaseThatFillsUpStaysConsistent() throws {
+    /// training. The run fails in one line naming the database; a checkpoint empties the WAL into the database file, so
+    /// the run can still be marked `failed`, and the database stays consistent.
+    func testDatabaseThatFillsUpFailsTheRunInOneLine() throws {
         let database = directory + "/plexus.db"
         let result = try Commands.execute("/bin/sh", ["-c", "ulimit -f 400 && exec \"$0\" \"$@\"", Commands.path("plexus"), "demo",
                                                       "--epochs", "300", "--db", database, "--out", directory + "/out"], in: directory)
         XCTAssertEqual(result.status, 1, result.stderr)
-        let last = result.stderr.split(separator: "\n").last.map(String.init) ?? ""
-        XCTAssertTrue(last.hasPrefix("plexus: \(database): record epoch") && last.hasSuffix(": disk I/O error"), result.stderr)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 1, result.stderr)
+        let line = lines.first ?? ""
+        XCTAssertTrue(line.hasPrefix("plexus: \(database): record epoch") && line.hasSuffix(": disk I/O error"), result.stderr)
         XCTAssertEqual(try Commands.texts("pragma integrity_check", in: database), ["ok"])
-        XCTAssertEqual(try Store(path: database).runs(limit: 10).map(\.status), [.interrupted])
+        let runs = try Store(path: database).runs(limit: 10)
+        XCTAssertEqual(runs.map(\.status), [.failed])
+        XCTAssertEqual(runs.first?.error, String(line.dropFirst("plexus: ".count)))
     }
 }

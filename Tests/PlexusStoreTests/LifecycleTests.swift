@@ -121,6 +121,19 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(try store.run(id: run)?.status, .completed)
     }
 
+    /// A failed run whose `failed` mark cannot be written (here its row is gone) throws one line with both errors.
+    func testFailureThatCannotBeMarkedSaysSoInOneLine() throws {
+        struct BodyError: Error, CustomStringConvertible { var description: String { "the body failed" } }
+        let store = try Store(path: path)
+        XCTAssertThrowsError(try store.withRun(.new(pipeline: "forecast", datasetID: nil, config: "{}", seed: 1)) { id -> (Int, RunResults) in
+            try store.writer.write { try $0.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [id]) }
+            throw BodyError()
+        }) { error in
+            XCTAssertEqual("\(error)", "the body failed (the run could not be marked failed: \(path): finish run 1: no such run; "
+                           + "it reads interrupted once the database is opened again)")
+        }
+    }
+
     /// A database written by the Plexus of before the lifecycle (committed as a fixture: a completed demo, a
     /// completed forecast, and a demo killed with `kill -9` mid-training) opens, migrates and keeps every row.
     func testDatabaseFromBeforeTheLifecycleMigratesWithoutLoss() throws {
