@@ -54,7 +54,7 @@ extension Store {
     private func markFailed(runID: Int64, error: any Error) throws {
         let reason = "\(error)"
         do { try finishRun(runID: runID, status: .failed, error: reason) } catch {
-            try? writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            _ = try? writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
             try finishRun(runID: runID, status: .failed, error: reason)
         }
     }
