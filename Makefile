@@ -14,7 +14,7 @@ TEST_VENV := .build/venv
 # The Python of the benchmarks' PyTorch peers and of `make fixtures`: a venv with tools/requirements-bench.txt.
 BENCH_VENV := .build/bench-venv
 
-.PHONY: demo test bench deps build builtin-pipelines install uninstall fixtures clean test-venv bench-venv bench-dist fuzz fuzz-corpus
+.PHONY: demo test bench deps build builtin-pipelines install uninstall fixtures clean test-venv bench-venv bench-dist bench-kmeans fuzz fuzz-corpus
 
 ## Install the missing Debian packages (oneDNN, libpng, SQLite, cairo and pango with the DejaVu and WenQuanYi (CJK) fonts, libcrypto, nifticlib, Open MPI,
 ## iproute2 for the two-host test).
@@ -89,9 +89,16 @@ fuzz: deps fuzz-corpus
 		-print_final_stats=1 $(if $(FUZZ_DICT),-dict=$(FUZZ_DICT)) -artifact_prefix=.build-fuzz/artifacts/$(TARGET)/ \
 		.build-fuzz/corpus/$(TARGET) .build/fuzz-corpus/$(TARGET)
 
-## Benchmarks: GEMM throughput and training steps, against PyTorch CPU in the same run.
+## Benchmarks: GEMM throughput and training steps, against PyTorch CPU in the same run; then k-means against
+## scikit-learn (bench-kmeans).
 bench: build bench-venv
 	PLEXUS_PYTHON=$(CURDIR)/$(BENCH_VENV)/bin/python $(RELEASE_BIN)/plexus-bench
+	$(MAKE) bench-kmeans
+
+## k-means against scikit-learn: Fashion-MNIST, CDNOW's user features, 1,000,000 x 16 blobs (bench/kmeans-results.csv).
+bench-kmeans: build bench-venv
+	sh data/classify/build.sh && sh data/cluster/build.sh
+	PLEXUS_PYTHON=$(CURDIR)/$(BENCH_VENV)/bin/python $(RELEASE_BIN)/plexus-bench --kmeans-table
 
 ## Data-parallel training: samples/s of 1 process x 2 threads against mpirun -np 2 x 1 thread, all-reduce time per
 ## step, beside PyTorch DistributedDataParallel (gloo) on the same workloads.

@@ -75,7 +75,7 @@ let package = Package(
         .executableTarget(name: "plexus", dependencies: [
             "PlexusKit", "PlexusONNX", "PlexusUI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "plexus-bench", dependencies: ["PlexusKit"], swiftSettings: fastMath),
+        .executableTarget(name: "plexus-bench", dependencies: ["PlexusKit", "ClusterPipeline"], swiftSettings: fastMath),
 
         // One library per pipeline (the logic, testable) and one thin executable each.
         .target(name: "ForecastPipeline", dependencies: ["PlexusKit", "PlexusCharts"]),

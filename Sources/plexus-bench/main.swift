@@ -8,7 +8,7 @@ import PlexusKit
 /// report the ratio Plexus time / PyTorch time: below 1 means Plexus is faster.
 ///
 /// `plexus-bench --model NAME` runs one model and prints its measurement as JSON. `--distributed-table` is
-/// `make bench-dist` (see Distributed.swift).
+/// `make bench-dist` (see Distributed.swift), `--kmeans-table` is `make bench-kmeans` (KMeansBench.swift).
 
 /// name → (description, benchmark). Each benchmark lives in its own file beside this one.
 let models: [(name: String, description: String, run: () -> Measurement)] = [
@@ -26,6 +26,15 @@ if arguments.contains("--distributed") {
         print(String(decoding: try JSONSerialization.data(withJSONObject: measurement, options: [.sortedKeys]), as: UTF8.self))
     }
     DistributedJob.world.finalize()
+    exit(0)
+}
+if let flag = arguments.firstIndex(of: "--kmeans"), flag + 2 < arguments.count {
+    let measurement = try measureKMeans(arguments[flag + 1], file: arguments[flag + 2])
+    print(String(decoding: try JSONSerialization.data(withJSONObject: measurement, options: [.sortedKeys]), as: UTF8.self))
+    exit(0)
+}
+if arguments.contains("--kmeans-table") {
+    try printKMeansTable(executable: arguments[0])
     exit(0)
 }
 if arguments.contains("--distributed-table") {
