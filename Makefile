@@ -92,6 +92,7 @@ fuzz: deps fuzz-corpus
 ## Benchmarks: GEMM throughput and training steps, against PyTorch CPU in the same run; then k-means against
 ## scikit-learn (bench-kmeans).
 bench: build bench-venv
+	sh data/classify/build.sh
 	PLEXUS_PYTHON=$(CURDIR)/$(BENCH_VENV)/bin/python $(RELEASE_BIN)/plexus-bench
 	$(MAKE) bench-kmeans
 

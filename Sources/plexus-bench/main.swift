@@ -3,9 +3,8 @@ import Plexus
 import PlexusKit
 
 /// `make bench`: each reference model is timed in its own process (so peak memory is its own), next to the
-/// same model in PyTorch CPU (bench/peers/NAME.py) when torch is installed, and in Keras (bench/peers/keras_NAME.py)
-/// where TensorFlow is. The table and bench/results.csv
-/// report the ratio Plexus time / PyTorch time: below 1 means Plexus is faster.
+/// same model in PyTorch CPU (bench/peers/NAME.py) and in Keras (bench/peers/keras_NAME.py), from `make bench-venv`
+/// (ModelTable.swift).
 ///
 /// `plexus-bench --model NAME` runs one model and prints its measurement as JSON. `--distributed-table` is
 /// `make bench-dist` (see Distributed.swift), `--kmeans-table` is `make bench-kmeans` (KMeansBench.swift).
@@ -33,6 +32,10 @@ if let flag = arguments.firstIndex(of: "--kmeans"), flag + 2 < arguments.count {
     print(String(decoding: try JSONSerialization.data(withJSONObject: measurement, options: [.sortedKeys]), as: UTF8.self))
     exit(0)
 }
+if arguments.contains("--folder-training") {
+    print(String(decoding: try JSONSerialization.data(withJSONObject: try measureFolderTraining(executable: arguments[0]), options: [.sortedKeys]), as: UTF8.self))
+    exit(0)
+}
 if arguments.contains("--kmeans-table") {
     try printKMeansTable(executable: arguments[0])
     exit(0)
@@ -55,44 +58,4 @@ if let flag = arguments.firstIndex(of: "--model"), flag + 1 < arguments.count {
 
 func cell(_ value: Double?, _ format: String = "%.2f") -> String { value.map { String(format: format, $0) } ?? "-" }
 
-let selected = arguments.dropFirst().isEmpty ? models : models.filter { arguments.dropFirst().contains($0.name) }
-print("Plexus bench on \(ProcessInfo.processInfo.activeProcessorCount) cores; each model in its own process, best of its runs")
-var table = TextTable(["model", "plexus s", "pytorch s", "ratio", "plexus samp/s", "pytorch samp/s", "plexus MB", "torch MB"].map { .left($0) })
-var csv = ["model,plexus_seconds,pytorch_seconds,ratio"]
-var peerVersion: String?
-var extraLines: [String] = []
-for model in selected {
-    guard let ours = runJSON([CommandLine.arguments[0], "--model", model.name]) as? [String: Double] else {
-        print("plexus-bench: model \(model.name) failed")
-        exit(1)
-    }
-    let theirs = runJSON([python, "bench/peers/\(model.name).py"])
-    if let version = theirs?["torch"] as? String { peerVersion = "PyTorch \(version) CPU, \(theirs?["threads"] ?? "?") threads" }
-    let peerSeconds = theirs?["seconds"] as? Double
-    let ratio = peerSeconds.map { ours["seconds"]! / $0 }
-    table.add([model.description, cell(ours["seconds"]), cell(peerSeconds), cell(ratio), cell(ours["samples_per_second"], "%.0f"),
-               cell(theirs?["samples_per_second"] as? Double, "%.0f"), cell(ours["peak_mb"], "%.0f"), cell(theirs?["peak_mb"] as? Double, "%.0f")])
-    csv.append([model.name, cell(ours["seconds"], "%.4f"), cell(peerSeconds, "%.4f"), cell(ratio, "%.3f")].joined(separator: ","))
-    if let inference = ours["inference_images_per_second"] {
-        extraLines.append("\(model.name) inference: plexus \(cell(inference, "%.0f")) images/s, pytorch \(cell(theirs?["inference_images_per_second"] as? Double, "%.0f")) images/s")
-    }
-    // Keras peers (bench/peers/keras_NAME.py) run where TensorFlow is installed; their line is left out otherwise.
-    if FileManager.default.fileExists(atPath: "bench/peers/keras_\(model.name).py"),
-       let keras = runJSON([python, "bench/peers/keras_\(model.name).py"]), let kerasSeconds = keras["seconds"] as? Double {
-        extraLines.append("\(model.name) vs Keras \(keras["keras"] ?? "?") on TensorFlow \(keras["tensorflow"] ?? "?") CPU: plexus \(cell(ours["seconds"])) s, keras \(cell(kerasSeconds)) s per epoch, "
-                          + "ratio \(cell(ours["seconds"]! / kerasSeconds)); inference \(cell(ours["inference_images_per_second"], "%.0f")) vs "
-                          + "\(cell(keras["inference_images_per_second"] as? Double, "%.0f")) images/s; peak \(cell(ours["peak_mb"], "%.0f")) vs \(cell(keras["peak_mb"] as? Double, "%.0f")) MB")
-    }
-    if model.name == "mlp" {
-        let peerGEMM = theirs?["gemm_gflops"] as? [String: Double]
-        for n in [256, 512, 1024, 2048] {
-            extraLines.append("GEMM \(n)x\(n): plexus \(cell(ours["gemm_\(n)"], "%.1f")) GFLOP/s, pytorch \(cell(peerGEMM?[String(n)], "%.1f")) GFLOP/s")
-        }
-    }
-}
-print(peerVersion.map { "Peer: \($0)" } ?? "Peer: PyTorch not installed (pip install torch==2.13.0+cpu), Plexus numbers only")
-print(table.rendered)
-print(extraLines.joined(separator: "\n"))
-try? FileManager.default.createDirectory(atPath: "bench", withIntermediateDirectories: true)
-try csv.joined(separator: "\n").appending("\n").write(toFile: "bench/results.csv", atomically: true, encoding: .utf8)
-print("Wrote bench/results.csv")
+try printModelTable(executable: arguments[0], models: arguments.dropFirst().isEmpty ? models : models.filter { arguments.dropFirst().contains($0.name) })
