@@ -95,8 +95,9 @@ public enum ModelBuilder {
 }
 
 extension LayerSpec {
+    /// Layers decoded from a model card have no line (0), so their errors name the card only.
     func error(_ message: String) -> FormatError {
-        FormatError(path: file, line: line, "layer '\(type)': \(message)")
+        FormatError(path: file, line: line > 0 ? line : nil, "layer '\(type)': \(message)")
     }
 
     /// Refuses an integer option beyond `ModelBuilder.maximumOption` and an input of more than
@@ -108,6 +109,8 @@ extension LayerSpec {
                 throw error("key '\(key)': \(large) is beyond the limit of \(ModelBuilder.maximumOption)")
             }
         }
+        // A model card or pipeline file can name an empty axis (input [60, 0]); layers trap on zero sizes.
+        guard shape.allSatisfy({ $0 > 0 }) else { throw error("\(what) has shape \(shape); every size must be at least 1") }
         guard let count = Self.product(shape), count <= ModelBuilder.maximumValuesPerSample else {
             throw error("\(what), shape \(shape), has more than \(ModelBuilder.maximumValuesPerSample) values per sample")
         }

@@ -57,6 +57,20 @@ final class ModelBuilderTests: XCTestCase, LayerTypeTesting {
         assertBuildError("    - upsample: {size: [16000000, 16000000]}\n", input: "[1, 4, 4]",
                          "m.yml:4: layer 'upsample': its output, shape [1, 16000000, 16000000], has more than 67108864 values per sample")
     }
+
+    /// An empty axis: pipeline files refuse it when read; a model card's architecture (found by fuzz-modelcard: input
+    /// [60, 0] trapped in the LSTM's initialiser, Tests/FuzzReplayTests/FuzzRegressions/modelcard) is refused by the
+    /// builder, at the input or after any layer.
+    func testEmptyAxesAreRefused() throws {
+        assertBuildError("    - lstm: {units: 16}\n", input: "[60, 0]", "m.yml:2: model: key 'input': expected positive sizes, found [60, 0]")
+        let card = try ModelCard.decode("""
+            {"architecture": {"input": [60, 0], "layers": [{"options": {"units": 16}, "type": "lstm"}]}, "name": "m",
+             "outputShape": [16], "parameters": 1, "pipeline": "forecast", "preprocessing": {}}
+            """, source: "card.json")
+        XCTAssertThrowsError(try ModelBuilder.build(card.architecture, file: "card.json", seed: 1)) { error in
+            XCTAssertEqual("\(error)", "model card: layer 'lstm': its input has shape [60, 0]; every size must be at least 1")
+        }
+    }
 }
 
 final class CheckpointTests: XCTestCase {
