@@ -35,6 +35,9 @@ public struct SpecValue: Equatable {
             switch node.tag {
             case Tag(.null): content = .null
             case Tag(.bool): content = node.bool.map(Content.bool) ?? .string(scalar.string)
+            // Yams reads YAML 1.1's sexagesimal integers ("1:30" is 90) and traps when one overflows (found by
+            // fuzz-pipeline: "200000000000000000:0"); YAML 1.2 has no such integers, so they stay text.
+            case Tag(.int) where scalar.string.contains(":"): content = .string(scalar.string)
             case Tag(.int): content = node.int.map(Content.int) ?? .string(scalar.string)
             case Tag(.float): content = node.float.map(Content.double) ?? .string(scalar.string)
             default: content = .string(scalar.string)

@@ -109,7 +109,13 @@ final class PNGDecodeTests: XCTestCase {
         let good = PNGBuilder.file(width: 4, height: 4, bitDepth: 8, color: .gray, samples: Array(repeating: 3, count: 16))
         XCTAssertNoThrow(try decode(good))
         XCTAssertFormatError(try decode(Array(good.prefix(good.count - 30))), startsWith: "test.png: cannot decode PNG: ")
-        XCTAssertFormatError(try decode(Array(good.prefix(20))), "test.png: cannot decode PNG: read beyond end of data")
+        XCTAssertFormatError(try decode(Array(good.prefix(20))),
+                             "test.png: cannot decode PNG: chunk 'IHDR' at byte 8 claims 13 bytes of data, the file ends 4 bytes after its header (truncated or corrupt)")
+        // A chunk that claims more bytes than the file holds is refused before libpng allocates them (found by fuzz-png:
+        // Tests/FuzzReplayTests/FuzzRegressions/png/text-chunk-longer-than-the-file.png).
+        let long = Array(good.prefix(33)) + [0x73, 0x50, 0x4C, 0x54] + Array("tEXtComment\0x".utf8)  // 1,934,642,260 bytes
+        XCTAssertFormatError(try decode(long), "test.png: cannot decode PNG: chunk 'tEXt' at byte 33 claims 1934642260 bytes of data, "
+                             + "the file ends 9 bytes after its header (truncated or corrupt)")
         let notPNG = "test.png: not a PNG file (it does not start with the PNG signature)"
         XCTAssertFormatError(try decode(Array("hello, world".utf8)), notPNG)
         XCTAssertFormatError(try decode([]), notPNG)

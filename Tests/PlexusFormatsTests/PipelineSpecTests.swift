@@ -127,6 +127,9 @@ final class PipelineSpecTests: XCTestCase {
         let cases: [(String, String)] = [
             ("  epochs: ten", #"demo.yml:6: training: key 'epochs': expected an integer, found "ten""#),
             ("  epochs: 0", "demo.yml:6: training: key 'epochs': must be at least 1, found 0"),
+            // YAML 1.1 sexagesimal, which Yams reads as 60 * 200000000000000000 and traps on (found by fuzz-pipeline).
+            ("  epochs: 200000000000000000:0", #"demo.yml:6: training: key 'epochs': expected an integer, found "200000000000000000:0""#),
+            ("  epochs: 1:30", #"demo.yml:6: training: key 'epochs': expected an integer, found "1:30""#),
             ("  batch_size: 2.5", "demo.yml:6: training: key 'batch_size': expected an integer, found 2.5"),
             ("  learning_rate: -0.1", "demo.yml:6: training: key 'learning_rate': must be greater than 0, found -0.1"),
             ("  learning_rate: [1]", "demo.yml:6: training: key 'learning_rate': expected a number, found a list"),
