@@ -24,11 +24,7 @@ final class GlobalTests: XCTestCase {
     }
 
     func writeLong(_ dates: [PriceDate], _ tickers: [(String, [InputsTests.Day])], name: String) throws -> String {
-        var lines = ["Date,Ticker,Open,High,Low,Close,Volume"]
-        for (ticker, days) in tickers {
-            lines += zip(dates, days).map { "\($0),\(ticker),\($1.open),\($1.high),\($1.low),\($1.close),\($1.volume)" }
-        }
-        try write(lines.joined(separator: "\n") + "\n", to: directory + "/" + name)
+        try write(longCSV(dates, tickers), to: directory + "/" + name)
         return directory + "/" + name
     }
 
