@@ -120,11 +120,13 @@ public enum ForecastPipeline {
         public let setup: TrainingSetup
         public let file: PriceFile
         public let series: [(series: PriceSeries, split: SeriesSplit)]
-        /// Each forecast ticker's extra inputs, the same for all (none without `--inputs`).
+        /// Each forecast ticker's extra input columns, the same names for all (none without `--inputs`).
         let inputs: [String: ExtraColumns]
 
         /// The network's input values per day: 1 + the extra input columns.
-        var features: Int { 1 + (inputs.first?.value.names.count ?? 0) }
+        var features: Int { Plan.features(inputs) }
+
+        static func features(_ inputs: [String: ExtraColumns]) -> Int { 1 + (inputs.first?.value.names.count ?? 0) }
 
         func extra(_ series: PriceSeries) -> ExtraColumns { inputs[series.ticker] ?? .none }
     }
@@ -145,7 +147,7 @@ public enum ForecastPipeline {
         let chosen = try options.ticker.map { [try file.series(named: $0)] } ?? file.series
         let inputs = try extraInputs(options, network: network, file: file, forecast: chosen.map(\.ticker))
         let outputs = options.volatilityProxy != nil ? 1 : options.quantiles?.values.count ?? options.horizon
-        _ = try network.build(window: options.window, features: 1 + (inputs.first?.value.names.count ?? 0), horizon: outputs, seed: options.seed)
+        _ = try network.build(window: options.window, features: Plan.features(inputs), horizon: outputs, seed: options.seed)
         let series = try chosen.map { series in
             guard let split = SeriesSplit(count: series.count, testFraction: options.testFraction, window: options.window,
                                           horizon: options.horizon, validationFraction: setup.validationSplit) else {
@@ -203,7 +205,7 @@ public enum ForecastPipeline {
             testFraction: options.testFraction, retrainEvery: options.retrainEvery, intervalLevel: options.intervalLevel,
             trainStart: dates[0].description, validationStart: dates[first.validation[0]].description,
             testStart: dates[split.testStart].description, testEnd: dates.last!.description, testOrigins: split.testOrigins.count,
-            missingFilled: series.filled, leadingRowsDropped: series.droppedLeading, inputs: plan.extra(series).names.isEmpty ? nil : plan.extra(series).names)
+            missingFilled: series.filled, leadingRowsDropped: series.droppedLeading, inputs: plan.extra(series).recordedNames)
     }
 
     /// `plan` then `run`.

@@ -68,7 +68,7 @@ extension ForecastPipeline {
                 cards.append(fitted.preprocessing(ticker: series.ticker, trainedThrough: series.dates[split.testStart - 1]))
                 recorded.append((series, split, results.ahead, results.aheadDates, results.metrics, results.charts))
             }
-            run.metrics("test", mase.mapValues { $0.reduce(0, +) / Double($0.count) }.reduce(into: [:]) { $0["\($1.key).mase"] = $1.value })
+            run.metrics("test", Dictionary(uniqueKeysWithValues: mase.map { ("\($0.key).mase", $0.value.reduce(0, +) / Double($0.value.count)) }))
             run.keyMetric("test", "\(network.name).mase")
             let card = try ModelCard(pipeline: "forecast", built: built, preprocessing: GlobalPreprocessing(series: cards))
             let shared = [try run.model(built.model, card: card), try run.artifact("loss.svg", kind: "chart", figure: ForecastCharts.loss(history, model: network.name))]

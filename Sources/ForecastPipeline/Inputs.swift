@@ -66,6 +66,9 @@ struct ExtraColumns {
 
     static let none = ExtraColumns(names: [], columns: [])
 
+    /// The names for a run's config; nil (left out) without extra inputs, so such a config stays as it was.
+    var recordedNames: [String]? { names.isEmpty ? nil : names }
+
     init(names: [String], columns: [[Double]]) {
         self.names = names
         self.columns = columns
