@@ -28,7 +28,8 @@ public enum ExtraInput: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Names as written in `--inputs` or `inputs:`: a keyword, else a ticker of `file` (another than the ones forecast).
+    /// Names as written in `--inputs` or `inputs:`: a keyword (in any case; it wins over a ticker of the same name), else
+    /// a ticker of `file` other than the ones forecast.
     /// `source` says where the names came from in errors ("--inputs", or the pipeline file and its line).
     static func parse(_ names: [String], file: PriceFile, forecast: [String], source: (String) -> Error) throws -> [ExtraInput] {
         var inputs: [ExtraInput] = []
@@ -41,7 +42,7 @@ public enum ExtraInput: Equatable, Sendable, CustomStringConvertible {
             case "volume": input = .volume
             case "calendar": input = .calendar
             default:
-                guard let other = file.series.first(where: { $0.ticker == name }) ?? file.series.first(where: { $0.ticker.lowercased() == name.lowercased() }) else {
+                guard let other = file.series(matching: name) else {
                     let tickers = file.series.map(\.ticker).filter { !forecast.contains($0) }
                     throw source("'\(name)' is neither one of \(keywords.joined(separator: ", ")) nor a ticker of \(file.path)"
                                  + (tickers.isEmpty ? "" : " (other tickers: \(tickers.joined(separator: ", ")))"))
