@@ -20,12 +20,19 @@ public struct ForecastOptions {
     public var window = 60
     /// Days forecast at each origin.
     public var horizon = 5
+    /// `--target`: returns, price, volatility or quantiles; nil: the pipeline file's `target:`, else the three
+    /// fields below as set (see `resolveTarget`).
+    public var targetName: String?
     public var target: ForecastTarget = .returns
     /// Set: the run forecasts volatility instead of prices (`--target volatility`), with this daily variance:
     /// `auto`, `squared` or `parkinson` (see `VolatilityProxy`).
     public var volatilityProxy: String?
     /// Set: the run forecasts these quantiles of the h-day return instead of prices (`--target quantiles`).
     public var quantiles: QuantileLevels?
+    /// `--inputs`: the network's extra inputs (see `ExtraInput`); nil: the pipeline file's `inputs:`, else none.
+    public var inputs: [String]?
+    /// `--global`: one network for every ticker of the file (`runGlobal`) instead of one each.
+    public var global = false
     /// A pipeline file, or `builtin:NAME` (see `PipelineFiles`).
     public var pipelinePath = ForecastOptions.pipelinePath(model: "lstm")
     /// Overrides the pipeline file's `epochs`.
@@ -113,23 +120,34 @@ public enum ForecastPipeline {
         public let setup: TrainingSetup
         public let file: PriceFile
         public let series: [(series: PriceSeries, split: SeriesSplit)]
+        /// Each forecast ticker's extra input columns, the same names for all (none without `--inputs`).
+        let inputs: [String: ExtraColumns]
+
+        /// The network's input values per day: 1 + the extra input columns.
+        var features: Int { Plan.features(inputs) }
+
+        static func features(_ inputs: [String: ExtraColumns]) -> Int { 1 + (inputs.first?.value.names.count ?? 0) }
+
+        func extra(_ series: PriceSeries) -> ExtraColumns { inputs[series.ticker] ?? .none }
     }
 
     /// Checks the input; every problem with it is thrown from here, before any database is opened.
     public static func plan(_ options: ForecastOptions) throws -> Plan {
-        try options.validate()
+        var options = options
         let network = try NetworkDefinition(path: options.pipelinePath)
+        try options.resolveTarget(network.pipeline)
+        try options.validate()
         let setup = TrainingSetup(network.pipeline.training, epochs: options.epochs, defaultEpochs: 30)
         guard setup.validationSplit > 0 else {
             throw FormatError(path: network.file, line: network.pipeline.lines["training.validation_split"], "training: validation_split must be above 0: forecast stops early and calibrates its intervals on the validation slice")
         }
-        let outputs = options.volatilityProxy != nil ? 1 : options.quantiles?.values.count ?? options.horizon
-        _ = try network.build(window: options.window, horizon: outputs, seed: options.seed)
-
         var ingest = options.ingest
         ingest.requirePositive = options.target == .returns || options.volatilityProxy != nil || options.quantiles != nil
         let file = try PriceFile.load(path: options.pricesPath, options: ingest)
         let chosen = try options.ticker.map { [try file.series(named: $0)] } ?? file.series
+        let inputs = try extraInputs(options, network: network, file: file, forecast: chosen.map(\.ticker))
+        let outputs = options.volatilityProxy != nil ? 1 : options.quantiles?.values.count ?? options.horizon
+        _ = try network.build(window: options.window, features: Plan.features(inputs), horizon: outputs, seed: options.seed)
         let series = try chosen.map { series in
             guard let split = SeriesSplit(count: series.count, testFraction: options.testFraction, window: options.window,
                                           horizon: options.horizon, validationFraction: setup.validationSplit) else {
@@ -142,10 +160,12 @@ public enum ForecastPipeline {
             }
             return (series, split)
         }
-        if let resume = options.resume, series.count > 1 {
+        if let resume = options.resume, series.count > 1, !options.global {
             throw ForecastError("--resume \(resume): the file has \(series.count) tickers, one run each; name the run's ticker with --ticker")
         }
-        return Plan(options: options, network: network, setup: setup, file: file, series: series)
+        let plan = Plan(options: options, network: network, setup: setup, file: file, series: series, inputs: inputs)
+        if options.global { try checkGlobal(plan) }
+        return plan
     }
 
     /// Runs the plan: the prices into the store, then one recorded run per ticker.
@@ -185,7 +205,7 @@ public enum ForecastPipeline {
             testFraction: options.testFraction, retrainEvery: options.retrainEvery, intervalLevel: options.intervalLevel,
             trainStart: dates[0].description, validationStart: dates[first.validation[0]].description,
             testStart: dates[split.testStart].description, testEnd: dates.last!.description, testOrigins: split.testOrigins.count,
-            missingFilled: series.filled, leadingRowsDropped: series.droppedLeading)
+            missingFilled: series.filled, leadingRowsDropped: series.droppedLeading, inputs: plan.extra(series).recordedNames)
     }
 
     /// `plan` then `run`.
@@ -212,8 +232,11 @@ public enum ForecastPipeline {
         }
 
         let values = options.target == .returns ? "log returns" : "prices"
-        log("Network '\(network.name)' (\(network.file)): the \(options.window) standardised daily \(values) up to an origin in, the next \(options.horizon) out")
-        log(summary(try network.build(window: options.window, horizon: options.horizon, seed: options.seed).model, inputShape: [options.window, 1]))
+        let extra = plan.extra(series)
+        log("Network '\(network.name)' (\(network.file)): the \(options.window) standardised daily \(values)" + inputsNote(extra)
+            + " up to an origin in, the next \(options.horizon) out")
+        log(summary(try network.build(window: options.window, features: plan.features, horizon: options.horizon, seed: options.seed).model,
+                    inputShape: [options.window, plan.features]))
 
         let config = runConfig(series: series, split: split, plan: plan, target: options.target.rawValue)
         let directory = options.outputDirectory.map { plan.series.count > 1 ? "\($0)/\(series.ticker)" : $0 }
@@ -230,34 +253,43 @@ public enum ForecastPipeline {
                 } else {
                     log("Retraining \(index + 1)/\(blocks.count) on prices up to \(dates[end - 1]) …")
                 }
-                let (models, built, history) = try fit(prices: prices, end: end, network: network, setup: setup, options: options,
+                let (models, built, history) = try fit(prices: prices, extra: extra, end: end, network: network, setup: setup, options: options,
                                                        record: index == 0 ? run : nil)
                 if index == 0 { firstHistory = history }
                 points += try models.forecast(prices, origins: block, horizon: options.horizon)
                 fitted = (models, built)
             }
             let (final, built) = fitted!
-            let aheadDates = futureDates(after: dates, count: options.horizon)
-            let ahead = try final.forecast(prices, origins: [prices.count - 1], horizon: options.horizon)
-            let metrics = ForecastMetrics.table(points, prices: prices, scale: ForecastMetrics.naiveScale(prices, end: split.testStart))
-            run.metrics("test", metrics)
+            let weightsPath = try run.model(built.model, card: final.card(built, ticker: series.ticker, trainedThrough: dates[final.end - 1]))
+            let results = try recordTicker(series, split: split, points: points, final: final, model: network.name, options: options, run: run)
             run.keyMetric("test", "\(network.name).mase")
-            let ticker = series.ticker
-            run.tables { transaction in
-                try ForecastTables.insertForecasts(runID: run.id, ticker: ticker, dates: dates, prices: prices, points: points, ahead: ahead,
-                                                   aheadDates: aheadDates, transaction)
-            }
-            let weightsPath = try run.model(built.model, card: final.card(built, ticker: ticker, trainedThrough: dates[final.end - 1]))
-            let charts = ForecastCharts(ticker: ticker, model: network.name, dates: dates, prices: prices, testStart: split.testStart,
-                                        points: points, ahead: ahead, aheadDates: aheadDates, level: options.intervalLevel)
-            let artifacts = [weightsPath,
-                             try run.artifact("forecast.svg", kind: "chart", figure: charts.forecast(from: max(0, split.testStart - max(60, options.window)))),
-                             try run.artifact("forecast-recent.svg", kind: "chart", figure: charts.forecast(from: max(0, prices.count - 90))),
-                             try run.artifact("loss.svg", kind: "chart", figure: ForecastCharts.loss(firstHistory!, model: network.name))]
-            return TickerReport(runID: run.id, ticker: ticker, series: series, split: split, model: network.name, history: firstHistory!,
-                                trainings: blocks.count, metrics: metrics, intervalLevel: options.intervalLevel, ahead: ahead,
-                                aheadDates: aheadDates, artifacts: artifacts, seconds: Date().timeIntervalSince(start))
+            let artifacts = [weightsPath] + results.charts
+                + [try run.artifact("loss.svg", kind: "chart", figure: ForecastCharts.loss(firstHistory!, model: network.name))]
+            return TickerReport(runID: run.id, ticker: series.ticker, series: series, split: split, model: network.name, history: firstHistory!,
+                                trainings: blocks.count, metrics: results.metrics, intervalLevel: options.intervalLevel, ahead: results.ahead,
+                                aheadDates: results.aheadDates, artifacts: artifacts, seconds: Date().timeIntervalSince(start))
         }
+    }
+
+    /// One ticker's test forecasts recorded in `run`: the forecasts from its last day, the metrics (each name after
+    /// `prefix`), the forecasts rows, and the two forecast charts (in `folder`).
+    static func recordTicker(_ series: PriceSeries, split: SeriesSplit, points: [ForecastPoint], final: FittedModels, model: String,
+                             options: ForecastOptions, run: RecordedRun, prefix: String = "", folder: String = "")
+        throws -> (ahead: [ForecastPoint], aheadDates: [PriceDate], metrics: [String: Double], charts: [String]) {
+        let (ticker, dates, prices) = (series.ticker, series.dates, series.prices)
+        let aheadDates = futureDates(after: dates, count: options.horizon)
+        let ahead = try final.forecast(prices, origins: [prices.count - 1], horizon: options.horizon)
+        let metrics = ForecastMetrics.table(points, prices: prices, scale: ForecastMetrics.naiveScale(prices, end: split.testStart))
+        run.metrics("test", Dictionary(uniqueKeysWithValues: metrics.map { (prefix + $0.key, $0.value) }))
+        run.tables { transaction in
+            try ForecastTables.insertForecasts(runID: run.id, ticker: ticker, dates: dates, prices: prices, points: points, ahead: ahead,
+                                               aheadDates: aheadDates, transaction)
+        }
+        let charts = ForecastCharts(ticker: ticker, model: model, dates: dates, prices: prices, testStart: split.testStart,
+                                    points: points, ahead: ahead, aheadDates: aheadDates, level: options.intervalLevel)
+        let paths = [try run.artifact(folder + "forecast.svg", kind: "chart", figure: charts.forecast(from: max(0, split.testStart - max(60, options.window)))),
+                     try run.artifact(folder + "forecast-recent.svg", kind: "chart", figure: charts.forecast(from: max(0, prices.count - 90)))]
+        return (ahead, aheadDates, metrics, paths)
     }
 
     /// "Training 'lstm' for up to 30 epochs, …", saying so when `--epochs` cut the pipeline file's training short.
@@ -285,38 +317,6 @@ public enum ForecastPipeline {
         return notes.joined(separator: ", ")
     }
 
-    /// The network trained on p₀ … p_{end-1}, the baselines, and every model's interval calibration on the
-    /// validation origins.
-    static func fit(prices: [Double], end: Int, network: NetworkDefinition, setup: TrainingSetup, options: ForecastOptions,
-                    record: RecordedRun?) throws -> (FittedModels, BuiltModel, History) {
-        // Only the training part exists as far as this function is concerned.
-        let training = Array(prices[0..<end])
-        let origins = TrainingOrigins(end: end, window: options.window, horizon: options.horizon, validationFraction: setup.validationSplit)!
-        let scaler = SeriesScaler(fitting: training, end: end, target: options.target)
-        let scaled = scaler.scaled(training)
-        func dataset(_ origins: [Int]) -> Dataset {
-            let targets = origins.flatMap { Windows.targets(scaled, origin: $0, horizon: options.horizon) }
-            return Dataset(inputs: Windows.inputs(scaled, origins: origins, window: options.window),
-                           targets: .values(Tensor(shape: [origins.count, options.horizon], scalars: targets)))
-        }
-        let built = try network.build(window: options.window, horizon: options.horizon, seed: options.seed)
-        let model = built.model
-        let trainer = Trainer(model: model, optimizer: setup.optimizer(for: model.parameters()), loss: setup.loss(default: .mse),
-                              config: setup.config(seed: options.seed, progress: record == nil ? .silent : options.progress))
-        let history = try record.map { try $0.fit(trainer, dataset(origins.fit), validation: dataset(origins.validation)) }
-            ?? trainer.fit(dataset(origins.fit), validation: dataset(origins.validation))
-
-        let forecaster = NetworkForecaster(name: network.name, model: model, scaler: scaler, window: options.window, batchSize: setup.batchSize)
-        let all: [Forecaster] = [forecaster] + baselines(options.window)
-        let actuals = origins.validation.map { Array(training[($0 + 1)...($0 + options.horizon)]) }
-        var calibrations: [String: IntervalCalibration] = [:]
-        for model in all {
-            calibrations[model.name] = IntervalCalibration(forecasts: try model.forecast(training, origins: origins.validation, horizon: options.horizon),
-                                                           actuals: actuals, level: options.intervalLevel, multiplicative: options.target == .returns)
-        }
-        return (FittedModels(end: end, network: forecaster, baselines: baselines(options.window), calibrations: calibrations), built, history)
-    }
-
     /// The dates after the series: weekdays for daily data, else steps of the series' typical spacing.
     static func futureDates(after dates: [PriceDate], count: Int) -> [PriceDate] {
         let last = dates.last!
@@ -328,28 +328,6 @@ public enum ForecastPipeline {
         return (1...count).map { step in
             let total = last.day * 86_400 + last.seconds + step * max(typical, 1)
             return PriceDate(day: total / 86_400, seconds: total % 86_400)
-        }
-    }
-}
-
-/// The models fitted for one walk-forward block, ready to forecast from any origin at or after its end.
-struct FittedModels {
-    /// The training part was p₀ … p_{end-1}.
-    let end: Int
-    let network: NetworkForecaster
-    let baselines: [Forecaster]
-    let calibrations: [String: IntervalCalibration]
-
-    /// Every model's forecasts with intervals at `origins`, network first.
-    func forecast(_ prices: [Double], origins: [Int], horizon: Int) throws -> [ForecastPoint] {
-        try ([network] + baselines).flatMap { model -> [ForecastPoint] in
-            let calibration = calibrations[model.name]!
-            return zip(origins, try model.forecast(prices, origins: origins, horizon: horizon)).flatMap { origin, row in
-                row.enumerated().map { step, predicted in
-                    let (lower, upper) = calibration.interval(predicted, step: step)
-                    return ForecastPoint(model: model.name, origin: origin, horizon: step + 1, predicted: predicted, lower: lower, upper: upper)
-                }
-            }
         }
     }
 }

@@ -57,6 +57,11 @@ public enum ForecastTables {
             ALTER TABLE forecasts_v2 RENAME TO forecasts;
             CREATE UNIQUE INDEX forecasts_key ON forecasts (run_id, target, model, origin, horizon, ifnull(quantile, -1));
             """),
+        // A `--global` run forecasts several tickers: the key gains the ticker (every earlier row still fits it).
+        StoreMigration("forecast-v3-global", sql: """
+            DROP INDEX forecasts_key;
+            CREATE UNIQUE INDEX forecasts_key ON forecasts (run_id, ticker, target, model, origin, horizon, ifnull(quantile, -1));
+            """),
     ]
 
     /// Opens the database with the shared tables and these.

@@ -47,20 +47,21 @@ struct MovingAverageForecaster: Forecaster {
     }
 }
 
-/// A trained network with the scaler fitted on its training part: standardised values of the `window` days up
-/// to the origin in, standardised values of the next `horizon` days out.
+/// A trained network with the scalers fitted on its training part: standardised values (and extra inputs) of the
+/// `window` days up to the origin in, standardised values of the next `horizon` days out.
 struct NetworkForecaster: Forecaster {
     let name: String
     let model: Module
     let scaler: SeriesScaler
+    let inputs: NetworkInputs
     let window: Int
     let batchSize: Int
 
     /// Under `mpirun` the origins are split over the processes.
     func forecast(_ prices: [Double], origins: [Int], horizon: Int) throws -> [[Double]] {
         guard !origins.isEmpty else { return [] }
-        let scaled = scaler.scaled(prices)
-        let outputs = try model.predictAcrossProcesses(Windows.inputs(scaled, origins: origins, window: window), batchSize: batchSize).scalars
+        let features = inputs.features(own: scaler.scaled(prices))
+        let outputs = try model.predictAcrossProcesses(Windows.inputs(features, origins: origins, window: window), batchSize: batchSize).scalars
         return origins.enumerated().map { row, t in
             scaler.prices(fromOutput: outputs[(row * horizon)..<((row + 1) * horizon)], originPrice: prices[t])
         }

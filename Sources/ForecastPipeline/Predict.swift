@@ -7,9 +7,12 @@ import PlexusStore
 extension FittedModels {
     /// The network's model card: its architecture as built and the preprocessing `predict` repeats.
     func card(_ built: BuiltModel, ticker: String, trainedThrough: PriceDate) throws -> ModelCard {
-        try ModelCard(pipeline: "forecast", built: built, preprocessing: ForecastPreprocessing(
-            ticker: ticker, window: network.window, horizon: calibrations[network.name]!.lower.count, scaler: network.scaler,
-            calibrations: calibrations, trainedThrough: trainedThrough.description))
+        try ModelCard(pipeline: "forecast", built: built, preprocessing: preprocessing(ticker: ticker, trainedThrough: trainedThrough))
+    }
+
+    func preprocessing(ticker: String, trainedThrough: PriceDate) -> ForecastPreprocessing {
+        ForecastPreprocessing(ticker: ticker, window: network.window, horizon: calibrations[network.name]!.lower.count, scaler: network.scaler,
+                              calibrations: calibrations, trainedThrough: trainedThrough.description, inputs: network.inputs.recorded)
     }
 }
 
@@ -40,6 +43,12 @@ extension ForecastPipeline {
         guard config.target != "volatility" && config.target != "quantiles" else {
             throw ForecastError("run \(runID) forecast \(config.target); predict forecasts prices with a price run's network (see notebooks-md/forecast.md)")
         }
+        if let tickers = config.tickers {
+            throw ForecastError("run \(runID) is a --global run over \(tickers.joined(separator: ", ")); predict forecasts with the network of a one-ticker run")
+        }
+        if let inputs = config.inputs {
+            throw ForecastError("run \(runID)'s network also reads \(inputs.joined(separator: ", ")); predict repeats the preprocessing of single-input runs only")
+        }
         let card = try trained.card.preprocessing(as: ForecastPreprocessing.self, source: "\(store.path): run \(runID) model")
         let name = trained.card.name
 
@@ -59,7 +68,7 @@ extension ForecastPipeline {
             throw FormatError(path: pricesPath ?? store.path, "\(prices.count) prices, but the model needs the \(card.window) log returns before the origin: at least \(card.window + 1) rows")
         }
         let fitted = FittedModels(end: prices.count, network: NetworkForecaster(name: name, model: trained.model, scaler: card.scaler,
-                                                                                window: card.window, batchSize: 1),
+                                                                                inputs: .single, window: card.window, batchSize: 1),
                                   baselines: baselines(card.window), calibrations: card.calibrations)
         let last = prices.count - 1
         return PredictReport(runID: runID, ticker: card.ticker, model: name, source: origin, rows: prices.count, origin: dates[last],

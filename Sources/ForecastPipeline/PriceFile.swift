@@ -185,9 +185,14 @@ public struct PriceFile: Sendable {
         }
     }
 
+    /// The series of `ticker`, ignoring case when nothing matches exactly.
+    func series(matching ticker: String) -> PriceSeries? {
+        series.first { $0.ticker == ticker } ?? series.first { $0.ticker.lowercased() == ticker.lowercased() }
+    }
+
     /// The series of `ticker` (ignoring case when nothing matches exactly), or an error listing the tickers there are.
     public func series(named ticker: String) throws -> PriceSeries {
-        guard let found = series.first(where: { $0.ticker == ticker }) ?? series.first(where: { $0.ticker.lowercased() == ticker.lowercased() }) else {
+        guard let found = series(matching: ticker) else {
             throw FormatError(path: path, "no ticker '\(ticker)' (tickers: \(series.map { "'\($0.ticker)'" }.joined(separator: ", ")))")
         }
         return found

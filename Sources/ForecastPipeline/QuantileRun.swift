@@ -33,9 +33,10 @@ struct QuantilePreprocessing: Codable {
     var horizon: Int
     var scaler: SeriesScaler
     var trainedThrough: String
+    var inputs: InputScaling?
 
     enum CodingKeys: String, CodingKey {
-        case ticker, target, levels, window, horizon, scaler
+        case ticker, target, levels, window, horizon, scaler, inputs
         case trainedThrough = "trained_through"
     }
 }
@@ -57,16 +58,16 @@ extension ForecastPipeline {
         let dates = series.dates
         options.log("\(series.ticker): \(series.count) prices from \(dates.first!) to \(dates.last!); target: the quantiles "
                     + levels.map { String(format: "%g", $0) }.joined(separator: ", ") + " of the \(horizon)-day log return (%)")
-        options.log("Network '\(network.name)': the \(options.window) standardised daily log returns up to an origin in, one output per level, trained with the pinball loss (the pipeline file's loss does not apply)")
+        options.log("Network '\(network.name)': the \(options.window) standardised daily log returns" + inputsNote(plan.extra(series)) + " up to an origin in, one output per level, trained with the pinball loss (the pipeline file's loss does not apply)")
         var config = runConfig(series: series, split: split, plan: plan, target: "quantiles")
         config.quantiles = levels
         config.baselines = QuantileReport.baselineNames
         let result = try recordHorizonRun(series, split: split, plan: plan, datasetID: datasetID, store: store, target: "quantile", config: config,
                                           keyMetric: "\(network.name).pinball", fit: { end, record in
-            let fitted = try fitQuantiles(data, end: end, levels: levels, network: network, setup: plan.setup, options: options, record: record)
+            let fitted = try fitQuantiles(data, extra: plan.extra(series), end: end, levels: levels, network: network, setup: plan.setup, options: options, record: record)
             let preprocessing = QuantilePreprocessing(ticker: series.ticker, levels: levels, window: options.window, horizon: horizon,
                                                       scaler: fitted.network.scaler,
-                                                      trainedThrough: dates[end - 1].description)
+                                                      trainedThrough: dates[end - 1].description, inputs: fitted.network.inputs.recorded)
             return FittedBlock(built: fitted.built, history: fitted.history, preprocessing: preprocessing) { origins in
                 try ([fitted.network] + fitted.baselines).flatMap { model in
                     zip(origins, try model.forecast(data, origins: origins, horizon: horizon, levels: levels)).flatMap { origin, row in

@@ -102,12 +102,13 @@ struct QuantileNetwork: QuantileForecaster {
     let name: String
     let model: Module
     let scaler: SeriesScaler
+    let inputs: NetworkInputs
     let window: Int
     let batchSize: Int
 
     func forecast(_ data: ReturnQuantiles, origins: [Int], horizon: Int, levels: [Double]) throws -> [[Double]] {
         guard !origins.isEmpty else { return [] }
-        let inputs = Windows.inputs(scaler.scaled(data.prices), origins: origins, window: window)
+        let inputs = Windows.inputs(self.inputs.features(own: scaler.scaled(data.prices)), origins: origins, window: window)
         let outputs = try model.predictAcrossProcesses(inputs, batchSize: batchSize).scalars
         let k = levels.count
         return origins.indices.map { row in
@@ -123,24 +124,25 @@ struct QuantileNetwork: QuantileForecaster {
 
 extension ForecastPipeline {
     /// The quantile network trained with the pinball loss on days 0 … end-1, and the baselines fitted on them.
-    static func fitQuantiles(_ data: ReturnQuantiles, end: Int, levels: [Double], network: NetworkDefinition, setup: TrainingSetup,
+    static func fitQuantiles(_ data: ReturnQuantiles, extra: ExtraColumns, end: Int, levels: [Double], network: NetworkDefinition, setup: TrainingSetup,
                              options: ForecastOptions, record: RecordedRun?) throws
         -> (network: QuantileNetwork, baselines: [QuantileForecaster], built: BuiltModel, history: History) {
         let horizon = options.horizon
         let origins = TrainingOrigins(end: end, window: options.window, horizon: horizon, validationFraction: setup.validationSplit)!
         let scaler = SeriesScaler(fitting: data.prices, end: end, target: .returns)
-        let inputs = scaler.scaled(data.prices)
+        let inputs = NetworkInputs(extra, fittingEnd: end)
+        let features = inputs.features(own: scaler.scaled(data.prices))
         func dataset(_ origins: [Int]) -> Dataset {
             let targets = origins.flatMap { t in [Float](repeating: QuantileNetwork.target(data, origin: t, horizon: horizon, scaler: scaler), count: levels.count) }
-            return Dataset(inputs: Windows.inputs(inputs, origins: origins, window: options.window),
+            return Dataset(inputs: Windows.inputs(features, origins: origins, window: options.window),
                            targets: .values(Tensor(shape: [origins.count, levels.count], scalars: targets)))
         }
-        let built = try network.build(window: options.window, horizon: levels.count, seed: options.seed)
+        let built = try network.build(window: options.window, features: inputs.count, horizon: levels.count, seed: options.seed)
         let trainer = Trainer(model: built.model, optimizer: setup.optimizer(for: built.model.parameters()), loss: .pinball(levels: levels.map(Float.init)),
                               config: setup.config(seed: options.seed, progress: record == nil ? .silent : options.progress))
         let history = try record.map { try $0.fit(trainer, dataset(origins.fit), validation: dataset(origins.validation)) }
             ?? trainer.fit(dataset(origins.fit), validation: dataset(origins.validation))
-        let forecaster = QuantileNetwork(name: network.name, model: built.model, scaler: scaler, window: options.window, batchSize: setup.batchSize)
+        let forecaster = QuantileNetwork(name: network.name, model: built.model, scaler: scaler, inputs: inputs, window: options.window, batchSize: setup.batchSize)
         return (forecaster, [GarchQuantiles(fitting: data, end: end), HistoricalSimulation()], built, history)
     }
 }

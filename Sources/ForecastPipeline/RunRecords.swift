@@ -34,6 +34,11 @@ struct ForecastConfig: Codable {
     var volatilityProxy: VolatilityProxy?
     /// Quantile runs: the levels.
     var quantiles: [Double]?
+    /// The network's extra input columns (`--inputs`), in the order it sees them after the series' own value.
+    var inputs: [String]?
+    /// `--global`: one network for all `tickers` (`ticker` lists them, the dates are the first one's).
+    var global: Bool?
+    var tickers: [String]?
 
     enum CodingKeys: String, CodingKey {
         case model, layers, training, ticker, window, horizon, target, baselines
@@ -42,7 +47,7 @@ struct ForecastConfig: Codable {
         case testFraction = "test_fraction", retrainEvery = "retrain_every", intervalLevel = "interval_level"
         case trainStart = "train_start", validationStart = "validation_start", testStart = "test_start", testEnd = "test_end"
         case testOrigins = "test_origins", missingFilled = "missing_filled", leadingRowsDropped = "leading_rows_dropped"
-        case volatilityProxy = "volatility_proxy"
+        case volatilityProxy = "volatility_proxy", quantiles, inputs, global, tickers
     }
 }
 
@@ -55,9 +60,11 @@ struct ForecastPreprocessing: Codable, Equatable {
     var scaler: SeriesScaler
     var calibrations: [String: IntervalCalibration]
     var trainedThrough: String
+    /// The extra inputs' scaling; nil (and left out) for a single-input network.
+    var inputs: InputScaling?
 
     enum CodingKeys: String, CodingKey {
-        case ticker, window, horizon, scaler, calibrations
+        case ticker, window, horizon, scaler, calibrations, inputs
         case trainedThrough = "trained_through"
     }
 }

@@ -136,9 +136,18 @@ enum Windows {
 
     /// The inputs at `origins` as one (origins, window, 1) tensor: batch-first sequences of one feature.
     static func inputs(_ scaled: [Float], origins: [Int], window: Int) -> Tensor {
+        inputs([scaled], origins: origins, window: window)
+    }
+
+    /// The inputs at `origins` as one (origins, window, features) tensor, one per-day column per feature.
+    static func inputs(_ features: [[Float]], origins: [Int], window: Int) -> Tensor {
         var values: [Float] = []
-        values.reserveCapacity(origins.count * window)
-        for t in origins { values += input(scaled, origin: t, window: window) }
-        return Tensor(shape: [origins.count, window, 1], scalars: values)
+        values.reserveCapacity(origins.count * window * features.count)
+        for t in origins {
+            for day in (t - window + 1)...t {
+                for feature in features { values.append(feature[day]) }
+            }
+        }
+        return Tensor(shape: [origins.count, window, features.count], scalars: values)
     }
 }

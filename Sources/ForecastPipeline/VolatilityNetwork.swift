@@ -52,11 +52,12 @@ struct VolatilityNetwork: VarianceForecaster {
     let window: Int
     let batchSize: Int
     let scaling: VolatilityScaling
+    let inputs: NetworkInputs
     var calibration = 1.0
 
     func forecast(_ daily: DailyVariance, origins: [Int], horizon: Int) throws -> [Double] {
         guard !origins.isEmpty else { return [] }
-        let inputs = Windows.inputs(scaling.inputs(daily), origins: origins, window: window)
+        let inputs = Windows.inputs(self.inputs.features(own: scaling.inputs(daily)), origins: origins, window: window)
         return try model.predictAcrossProcesses(inputs, batchSize: batchSize).scalars.map { calibration * scaling.variance(fromOutput: $0) }
     }
 }
@@ -71,9 +72,10 @@ struct VolatilityPreprocessing: Codable {
     var scaling: VolatilityScaling
     var calibration: Double
     var trainedThrough: String
+    var inputs: InputScaling?
 
     enum CodingKeys: String, CodingKey {
-        case ticker, target, proxy, window, horizon, scaling, calibration
+        case ticker, target, proxy, window, horizon, scaling, calibration, inputs
         case trainedThrough = "trained_through"
     }
 }
@@ -81,23 +83,25 @@ struct VolatilityPreprocessing: Codable {
 extension ForecastPipeline {
     /// The volatility network trained on days 0 … end-1 (early stopping on the validation origins, which also
     /// calibrate its level), and the baselines fitted on the same part.
-    static func fitVolatility(_ daily: DailyVariance, end: Int, network: NetworkDefinition, setup: TrainingSetup, options: ForecastOptions,
+    static func fitVolatility(_ daily: DailyVariance, extra: ExtraColumns, end: Int, network: NetworkDefinition, setup: TrainingSetup, options: ForecastOptions,
                               record: RecordedRun?) throws -> FittedVolatilityModels {
         let horizon = options.horizon
         let origins = TrainingOrigins(end: end, window: options.window, horizon: horizon, validationFraction: setup.validationSplit)!
         let scaling = VolatilityScaling(fitting: daily, end: end, fitOrigins: origins.fit, horizon: horizon)
-        let inputs = scaling.inputs(daily)
+        let inputs = NetworkInputs(extra, fittingEnd: end)
+        let features = inputs.features(own: scaling.inputs(daily))
         func dataset(_ origins: [Int]) -> Dataset {
-            Dataset(inputs: Windows.inputs(inputs, origins: origins, window: options.window),
+            Dataset(inputs: Windows.inputs(features, origins: origins, window: options.window),
                     targets: .values(Tensor(shape: [origins.count, 1], scalars: origins.map { scaling.target(daily, origin: $0, horizon: horizon) })))
         }
-        let built = try network.build(window: options.window, horizon: 1, seed: options.seed)
+        let built = try network.build(window: options.window, features: inputs.count, horizon: 1, seed: options.seed)
         let trainer = Trainer(model: built.model, optimizer: setup.optimizer(for: built.model.parameters()), loss: setup.loss(default: .mse),
                               config: setup.config(seed: options.seed, progress: record == nil ? .silent : options.progress))
         let history = try record.map { try $0.fit(trainer, dataset(origins.fit), validation: dataset(origins.validation)) }
             ?? trainer.fit(dataset(origins.fit), validation: dataset(origins.validation))
 
-        var forecaster = VolatilityNetwork(name: network.name, model: built.model, window: options.window, batchSize: setup.batchSize, scaling: scaling)
+        var forecaster = VolatilityNetwork(name: network.name, model: built.model, window: options.window, batchSize: setup.batchSize, scaling: scaling,
+                                          inputs: inputs)
         let uncalibrated = try forecaster.forecast(daily, origins: origins.validation, horizon: horizon)
         let ratios = zip(origins.validation, uncalibrated).map { daily.realised(origin: $0, horizon: horizon) / $1 }
         forecaster.calibration = ratios.reduce(0, +) / Double(ratios.count)

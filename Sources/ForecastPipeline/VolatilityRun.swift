@@ -43,17 +43,18 @@ extension ForecastPipeline {
         options.log("\(series.ticker): \(series.count) prices from \(dates.first!) to \(dates.last!); daily variance: "
             + (proxy == .parkinson ? "Parkinson's range estimator (High and Low)" : "squared close-to-close log returns")
             + "; target: the realised variance of the next \(horizon) days (%², log returns × 100)")
-        options.log("Network '\(network.name)': the \(options.window) standardised log daily variances up to an origin in, the log realised variance out")
+        options.log("Network '\(network.name)': the \(options.window) standardised log daily variances" + inputsNote(plan.extra(series))
+                    + " up to an origin in, the log realised variance out")
 
         var config = runConfig(series: series, split: split, plan: plan, target: "volatility")
         config.volatilityProxy = proxy
         config.baselines = FittedVolatilityModels.baselineNames
         let result = try recordHorizonRun(series, split: split, plan: plan, datasetID: datasetID, store: store, target: "volatility", config: config,
                                           keyMetric: "\(network.name).qlike", fit: { end, record in
-            let fitted = try fitVolatility(daily, end: end, network: network, setup: plan.setup, options: options, record: record)
+            let fitted = try fitVolatility(daily, extra: plan.extra(series), end: end, network: network, setup: plan.setup, options: options, record: record)
             let preprocessing = VolatilityPreprocessing(ticker: series.ticker, proxy: proxy, window: options.window, horizon: horizon,
                                                         scaling: fitted.network.scaling, calibration: fitted.network.calibration,
-                                                        trainedThrough: dates[end - 1].description)
+                                                        trainedThrough: dates[end - 1].description, inputs: fitted.network.inputs.recorded)
             return FittedBlock(built: fitted.built, history: fitted.history, preprocessing: preprocessing) { origins in
                 try fitted.all.flatMap { model in
                     zip(origins, try model.forecast(daily, origins: origins, horizon: horizon)).map { origin, predicted in

@@ -18,6 +18,13 @@ public struct PipelineSpec: Equatable {
     /// Which of a pipeline's detectors or methods the model serves, for pipelines that have several (`anomaly`:
     /// `autoencoder`, `draem`); the pipeline checks the value.
     public let detector: String?
+    /// What the model predicts, for pipelines that can predict several things (`forecast`: `returns`, `price`,
+    /// `volatility`, `quantiles`); the pipeline checks the value.
+    public let target: String?
+    /// The levels of a quantile target (`forecast`: `quantiles: [0.05, 0.5, 0.95]`); the pipeline checks them.
+    public let quantiles: [Double]?
+    /// Extra inputs besides the target's own series (`forecast`: `inputs: [high, low, volume, calendar]`).
+    public let inputs: [String]?
     public let model: ModelSpec
     /// Training settings; every field is nil when the file has no `training:` section.
     public let training: TrainingSpec
@@ -27,9 +34,12 @@ public struct PipelineSpec: Equatable {
     public let lines: [String: Int]
 
     public init(name: String?, model: ModelSpec, training: TrainingSpec = TrainingSpec(), file: String, lines: [String: Int] = [:],
-                detector: String? = nil) {
+                detector: String? = nil, target: String? = nil, quantiles: [Double]? = nil, inputs: [String]? = nil) {
         self.name = name
         self.detector = detector
+        self.target = target
+        self.quantiles = quantiles
+        self.inputs = inputs
         self.model = model
         self.training = training
         self.file = file
@@ -59,12 +69,14 @@ public struct PipelineSpec: Equatable {
         guard let node else { throw FormatError(path: file, "file is empty (expected a map with a 'model' key)") }
         let root = try SpecValue(node: node, file: file)
         let top = SpecMap(entries: try root.map("pipeline file"), line: root.line, file: file, owner: "pipeline")
-        try top.rejectUnknownKeys(allowed: ["name", "detector", "model", "training"])
+        try top.rejectUnknownKeys(allowed: ["name", "detector", "target", "quantiles", "inputs", "model", "training"])
         return PipelineSpec(
             name: try top.optional("name") { try $0.string($1) },
             model: try top.required("model", default: nil) { try ModelSpec(value: $0, what: $1) },
             training: try top.optional("training") { try TrainingSpec(value: $0, what: $1) } ?? TrainingSpec(),
-            file: file, lines: keyLines(top.entries), detector: try top.optional("detector") { try $0.string($1) })
+            file: file, lines: keyLines(top.entries), detector: try top.optional("detector") { try $0.string($1) },
+            target: try top.optional("target") { try $0.string($1) }, quantiles: try top.optional("quantiles") { try $0.doubles($1) },
+            inputs: try top.optional("inputs") { try $0.strings($1) })
     }
 
     /// "model" → 2, "model.input" → 3, … for the top-level entries and the keys of those that are maps.

@@ -116,6 +116,18 @@ public struct SpecValue: Equatable {
         }
     }
 
+    /// A list of numbers; a single number counts as a list of one.
+    public func doubles(_ what: String) throws -> [Double] {
+        guard case .list(let items) = content else { return [try double(what)] }
+        return try items.map { try $0.double(what) }
+    }
+
+    /// A list of strings; a single string counts as a list of one.
+    public func strings(_ what: String) throws -> [String] {
+        guard case .list(let items) = content else { return [try string(what)] }
+        return try items.map { try $0.string(what) }
+    }
+
     func list(_ what: String) throws -> [SpecValue] {
         guard case .list(let items) = content else { throw mismatch(what, expected: "a list") }
         return items

@@ -310,6 +310,31 @@ training:
   validation_split: 0.2
 
 """#,
+        "forecast-volatility.yml": #"""
+# A volatility forecaster (`forecast PRICES.csv --pipeline builtin:forecast-volatility.yml`): the same as
+# `forecast --target volatility` with the default LSTM, written as a file. `target:` says what the network predicts
+# (returns, price, volatility or quantiles; `--target` overrides it). Its input is the standardised log daily variance
+# of the last 60 days (Parkinson's High-Low estimator when the file has High and Low, else squared returns); its one
+# output the log realised variance of the next --horizon days, compared with GARCH(1,1), EWMA and the historical mean.
+# `inputs: [...]` (or `--inputs`) would add other per-day inputs; `features` written as 1 is set to their count.
+name: lstm
+target: volatility
+model:
+  input: [60, 1]          # [window, features]: --window replaces the 60
+  layers:
+    - lstm: {units: 64}   # (60, features) → (64): the hidden state after the last day
+    - linear: {units: 1}  # the log realised variance (forecast sets the units)
+training:
+  epochs: 30
+  batch_size: 64
+  optimizer: adam
+  learning_rate: 0.001
+  loss: mse
+  clip_norm: 1.0
+  early_stopping: {patience: 5}
+  validation_split: 0.2   # the last 20% of the training windows, in time order
+
+"""#,
         "forecast.yml": #"""
 # The forecast pipeline's default network (`forecast PRICES.csv`, or `--model lstm`): an LSTM over the last
 # 60 days of standardised log returns, whose last hidden state a linear layer turns into the next 5 days'.

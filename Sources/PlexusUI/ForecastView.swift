@@ -35,14 +35,15 @@ enum ForecastView {
             arguments: [run.id, filterModel], pageName: "forecasts_page") { $0.map { Cell(text($0)) } })
     }
 
-    /// One-step-ahead forecasts over the test period and the forecasts past the last price (no actual yet), by date.
-    /// Empty when the run made no price forecasts (a volatility or quantile run).
+    /// One-step-ahead forecasts over the test period and the forecasts past the last price (no actual yet), by date;
+    /// of the first ticker of a `--global` run. Empty when the run made no price forecasts (a volatility or quantile run).
     static func chart(_ store: Store, runID: Int64, model: String, baseline: String?) throws -> String {
         let priceOnly = try PipelineViews.hasColumn(store, "forecasts", "target")
         let rows = try store.read { transaction in
             try transaction.table("""
                 SELECT date, model, actual, predicted, lower, upper FROM forecasts
-                WHERE run_id = ? AND model IN (?, ?) AND (horizon = 1 OR actual IS NULL) \(priceOnly ? "AND target = 'price'" : "") ORDER BY date, horizon
+                WHERE run_id = ? AND model IN (?, ?) AND (horizon = 1 OR actual IS NULL) \(priceOnly ? "AND target = 'price'" : "")
+                AND ticker = (SELECT min(ticker) FROM forecasts WHERE run_id = ?1) ORDER BY date, horizon
                 """, [runID, model, baseline ?? model])
         }.rows
         guard !rows.isEmpty else { return "" }

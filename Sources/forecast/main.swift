@@ -31,11 +31,16 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Days to forecast at each origin.") var horizon = 5
     @Option(help: "Network: \(ForecastOptions.models.joined(separator: ", ")) (the built-in copy of Pipelines/forecast[-MODEL].yml).") var model = "lstm"
     @Option(help: "Pipeline file (overrides --model); builtin:NAME names a built-in one.") var pipeline: String?
-    @Option(help: "What the network predicts: returns (daily log returns, forecasting prices), price (scaled prices), or volatility (the realised variance of the next --horizon days, against GARCH(1,1), EWMA and the historical mean).")
-    var target = "returns"
-    @Option(help: "With --target volatility, each day's variance: auto (Parkinson's High-Low estimator when the file has High and Low, else squared returns), squared or parkinson.")
-    var volatilityProxy = "auto"
-    @Option(help: "With --target quantiles, the levels of the h-day return's quantiles, increasing.") var quantiles = "0.01,0.05,0.5,0.95,0.99"
+    @Option(help: "What the network predicts: returns (daily log returns, forecasting prices), price (scaled prices), volatility (the realised variance of the next --horizon days, against GARCH(1,1), EWMA and the historical mean) or quantiles (default: the pipeline file's target:, else returns).")
+    var target: String?
+    @Option(help: "With --target volatility, each day's variance: auto (the default: Parkinson's High-Low estimator when the file has High and Low, else squared returns), squared or parkinson; given with no target anywhere, it means --target volatility.")
+    var volatilityProxy: String?
+    @Option(help: "With --target quantiles, the levels of the h-day return's quantiles, increasing (default: the pipeline file's quantiles:, else 0.01,0.05,0.5,0.95,0.99); given with no target anywhere, it means --target quantiles.")
+    var quantiles: String?
+    @Option(help: "Extra inputs besides the series itself, comma-separated: open, high, low (log of each over the close), volume (log change), calendar (weekday and month), or another ticker of the file (its log returns); default: the pipeline file's inputs:, else none.")
+    var inputs: String?
+    @Flag(help: "Train one network on the windows of every ticker of the file (each scaled on its own training part) and evaluate it per ticker, instead of one network per ticker.")
+    var global = false
     @Option(help: "Epochs (overrides the pipeline file).") var epochs: Int?
     @Option(help: "Share of the series, at its end, used for the walk-forward test.") var testFraction = 0.2
     @Option(help: "Retrain on all data up to the origin every N test origins (default: train once).") var retrainEvery: Int?
@@ -50,18 +55,16 @@ struct RunCommand: ParsableCommand {
         guard ForecastOptions.models.contains(model) else {
             throw ForecastError("--model must be one of \(ForecastOptions.models.joined(separator: ", ")), found '\(model)'")
         }
-        let (volatility, quantile) = (target == "volatility", target == "quantiles")
-        guard let networkTarget = volatility || quantile ? .returns : ForecastTarget(rawValue: target) else {
-            throw ForecastError("--target must be returns, price, volatility or quantiles, found '\(target)'")
-        }
         var options = ForecastOptions(pricesPath: prices)
-        options.volatilityProxy = volatility ? volatilityProxy : nil
-        options.quantiles = quantile ? try QuantileLevels(parsing: quantiles) : nil
+        options.targetName = target
+        options.volatilityProxy = volatilityProxy
+        options.quantiles = try quantiles.map(QuantileLevels.init(parsing:))
+        options.inputs = inputs.map { $0.split(separator: ",").map(String.init) }
+        options.global = global
         options.ingest = IngestOptions(priceColumn: column, dateColumn: dateColumn, tickerColumn: tickerColumn)
         options.ticker = ticker
         options.window = window
         options.horizon = horizon
-        options.target = networkTarget
         options.pipelinePath = pipeline ?? ForecastOptions.pipelinePath(model: model)
         options.epochs = epochs
         options.testFraction = testFraction
@@ -73,9 +76,10 @@ struct RunCommand: ParsableCommand {
         options.log = { print($0); fflush(stdout) }
         let plan = try ForecastPipeline.plan(options)  // bad input stops here, before the database is touched
         let store = try ForecastTables.open(path: Store.resolvePath(explicit: db))
+        let (volatility, quantile) = (plan.options.volatilityProxy != nil, plan.options.quantiles != nil)
         if volatility { return printVolatility(try ForecastPipeline.runVolatility(plan, store: store), store: store) }
         if quantile { return printQuantiles(try ForecastPipeline.runQuantiles(plan, store: store), store: store) }
-        let reports = try ForecastPipeline.run(plan, store: store)
+        let reports = global ? try ForecastPipeline.runGlobal(plan, store: store) : try ForecastPipeline.run(plan, store: store)
         for report in reports {
             print("")
             print("\(report.ticker): test metrics over \(report.split.testOrigins.count) origins × \(options.horizon) days (prices; lower is better, except hit rate; coverage of the \(Int(interval * 100))% intervals):")

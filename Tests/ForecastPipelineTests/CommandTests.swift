@@ -16,7 +16,7 @@ final class ForecastCommandTests: XCTestCase {
     func testWrongPipelineFilesAreRefused() throws {
         var mistakes = try PipelineMistakes(builtin: "forecast.yml")
         mistakes.replacing("loss: mse", with: "loss: cross_entropy", problem: "key 'loss': forecast trains with mse, l1 or huber")
-        mistakes.replacing("input: [60, 1]", with: "input: [1, 28, 28]", problem: "key 'input': forecast needs [steps, 1], found [1, 28, 28]")
+        mistakes.replacing("input: [60, 1]", with: "input: [1, 28, 28]", problem: "key 'input': forecast needs [steps, features], found [1, 28, 28]")
         mistakes.replacing("    - linear: {units: 5}  # one output per horizon step\n", with: "    - linear: {units: 5}\n    - relu\n",
                            problem: "layer 'relu': the last layer must be 'linear'")
         mistakes.firstLayer("conv2d: {filters: 8, kernel_size: 3}", problem: "layer 'conv2d': forecast cannot use an image layer")
@@ -37,7 +37,7 @@ final class ForecastCommandTests: XCTestCase {
             (["--target", "quantiles", "--quantiles", "0,0.5"], "--quantiles: '0' is not a level strictly between 0 and 1 (expected e.g. 0.01,0.05,0.5,0.95,0.99)"),
             (["--interval", "nan"], "--interval must be between 0 and 1, found nan"),
             (["--pipeline", "missing.yml"], "missing.yml: file not found"),
-            (["--pipeline", "builtin:classify.yml"], "builtin:classify.yml:8: model: key 'input': forecast needs [steps, 1], found [1, 28, 28]"),
+            (["--pipeline", "builtin:classify.yml"], "builtin:classify.yml:8: model: key 'input': forecast needs [steps, features], found [1, 28, 28]"),
             (["--epochs", "some"], "The value 'some' is invalid for '--epochs <epochs>'"),
             (["--bogus"], "Unknown option '--bogus'"),
             // Found only when the run writes its files: it ends `failed`, with one line naming the path.

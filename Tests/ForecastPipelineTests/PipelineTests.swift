@@ -305,7 +305,7 @@ final class PipelineTests: XCTestCase {
                 XCTAssertEqual("\(error)", expected, line: line)
             }
         }
-        assertError("model:\n  input: [10]\n  layers:\n    - linear: {units: 3}\n", "f.yml:2: model: key 'input': forecast needs [steps, 1], found [10]")
+        assertError("model:\n  input: [10]\n  layers:\n    - linear: {units: 3}\n", "f.yml:2: model: key 'input': forecast needs [steps, features], found [10]")
         assertError("model:\n  input: [10, 1]\n  layers:\n    - lstm: {units: 3}\n",
                     "f.yml:4: layer 'lstm': the last layer must be 'linear' (forecast sets its units to --horizon)")
         assertError("name: naive\nmodel:\n  input: [10, 1]\n  layers:\n    - linear: {units: 3}\n", "f.yml:1: name 'naive' is taken by a baseline; choose another")

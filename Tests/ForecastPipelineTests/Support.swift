@@ -64,3 +64,12 @@ func smallOptions(prices: String, pipeline: String, directory: String) -> Foreca
     options.progress = .silent
     return options
 }
+
+/// A long file, `Date,Ticker,Open,High,Low,Close,Volume`, of each ticker's days.
+func longCSV(_ dates: [PriceDate], _ tickers: [(String, [InputsTests.Day])]) -> String {
+    var lines = ["Date,Ticker,Open,High,Low,Close,Volume"]
+    for (ticker, days) in tickers {
+        lines += zip(dates, days).map { "\($0),\(ticker),\($1.open),\($1.high),\($1.low),\($1.close),\($1.volume)" }
+    }
+    return lines.joined(separator: "\n") + "\n"
+}

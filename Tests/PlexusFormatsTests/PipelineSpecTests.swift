@@ -112,7 +112,7 @@ final class PipelineSpecTests: XCTestCase {
 
     func testTypoedKeysNameTheirLine() {
         XCTAssertFormatError(try parse("name: x\nmodle:\n  input: [2]\n"),
-                             "demo.yml:2: pipeline: unknown key 'modle' (expected one of: detector, model, name, training)")
+                             "demo.yml:2: pipeline: unknown key 'modle' (expected one of: detector, inputs, model, name, quantiles, target, training)")
         XCTAssertFormatError(try parse(pipeline(layers: "    - relu", training: "  epochs: 3\n  learning_rat: 0.1")),
                              "demo.yml:7: training: unknown key 'learning_rat' (expected one of: batch_size, clip_norm, "
                              + "early_stopping, epochs, learning_rate, loss, momentum, nesterov, optimizer, schedule, "
