@@ -46,7 +46,7 @@ training:
 # scans only; after training, its encoder's feature maps at 1/4 and 1/8 of the scan's side (--feature-stages 2,3)
 # describe each 4x4-pixel patch with its neighbourhood, every normal training patch goes into a memory bank thinned
 # by greedy coreset selection (--coreset-ratio), and a patch scores its distance to the nearest normal patch.
-# Training is shorter than anomaly.yml's: PatchCore uses the encoder's features, not the reconstruction's detail.
+# The network and its training are anomaly.yml's, so the features are those of the autoencoder detector.
 # Any --image-size divisible by 8 works: `input` is set to [1, size, size] at training.
 name: brain-mri-patchcore
 detector: patchcore
@@ -74,7 +74,7 @@ model:
     - conv_transpose2d: {filters: 1, kernel_size: 4, stride: 2, padding: 1}
     - sigmoid
 training:
-  epochs: 20
+  epochs: 60
   batch_size: 8
   optimizer: adam
   learning_rate: 0.002
