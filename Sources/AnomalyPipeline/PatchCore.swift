@@ -36,7 +36,8 @@ struct PatchCore {
 
     /// The detector for `network`'s stages at `imageSize`, with `bank` (empty until `fit`).
     init(network: Sequential, settings: PatchCoreSettings, imageSize: Int, bank: MemoryBank = MemoryBank(features: [], dimension: 0)) throws {
-        let sides = network.evaluating { network.trace(Tensor.zeros([1, 1, imageSize, imageSize])) }.map { $0.outputShape.count == 4 ? $0.outputShape[2] : 0 }
+        let shapes = network.evaluating { network.trace(Tensor.zeros([1, 1, imageSize, imageSize])) }.map(\.outputShape)
+        let sides = shapes.map { $0.count == 4 ? $0[2] : 0 }
         // The encoder: the layers up to the first one that makes the maps larger again.
         let encoder = sides.indices.first { $0 > 0 && sides[$0] > sides[$0 - 1] } ?? sides.count
         // Stage k of the encoder: its layers whose maps have exactly 1/2^k of the scan's side.
@@ -49,6 +50,10 @@ struct PatchCore {
             }
             taps.append(last)
         }
+        let dimension = taps.reduce(0) { $0 + shapes[$1][1] }
+        guard bank.count == 0 || bank.dimension == dimension else {
+            throw AnomalyError("the memory bank has \(bank.dimension) features per patch, but the network's stages \(settings.stages) give \(dimension)")
+        }
         self.settings = settings
         self.network = network
         self.taps = taps
@@ -59,7 +64,7 @@ struct PatchCore {
 
     /// The memory bank of `scans`: the features of every grid cell that touches a scan's brain (`regions`), thinned
     /// by greedy coreset selection with `seed`.
-    mutating func fit(_ scans: [Plane], regions: [Plane], seed: UInt64) {
+    mutating func fit(_ scans: [Plane], regions: [Plane], seed: UInt64) throws {
         var kept: [Float] = [], dimension = 0
         for (features, region) in zip(features(scans), regions) {
             dimension = features.count / (grid * grid)
@@ -67,6 +72,7 @@ struct PatchCore {
                 kept += features[cell * dimension..<(cell + 1) * dimension]
             }
         }
+        guard !kept.isEmpty else { throw AnomalyError("patchcore: no training scan has a pixel above --mask-level, so there is no normal patch to remember") }
         bank = MemoryBank.coreset(kept, dimension: dimension, ratio: settings.coresetRatio, seed: seed)
     }
 

@@ -127,7 +127,7 @@ public enum AnomalyTraining {
             let baseline = IntensityBaseline.fit(train.map(\.plane), masks: train.map { options.settings.mask($0.plane) })
             // PatchCore remembers the trained encoder's features of every training scan's brain (unshrunk, so that the
             // patches at its edge have normal neighbours too).
-            patchCore?.fit(train.map(\.plane), regions: train.map { ScanMask.filled($0.plane, level: options.settings.maskLevel) }, seed: options.seed &+ 3)
+            try patchCore?.fit(train.map(\.plane), regions: train.map { ScanMask.filled($0.plane, level: options.settings.maskLevel) }, seed: options.seed &+ 3)
             var detector = Detector(kind: kind, settings: options.settings, model: model, baseline: baseline, patchCore: patchCore)
             let unfused = try detector.analyse(heldOut)
             func inside(_ method: Method) -> [Float] { unfused.flatMap { a in zip(a.maps[method]!.map.values, a.mask.values).filter { $1 > 0 }.map(\.0) } }
