@@ -34,6 +34,8 @@ struct Detector {
     let baseline: IntensityBaseline
     /// Nil while the run is being trained, until the weights are fitted on held-out normal scans.
     var ensemble: EnsembleWeights?
+    /// The `patchcore` detector's features and memory bank over `model`'s encoder; nil for another detector.
+    var patchCore: PatchCore?
 
     /// The methods this detector reports, learned first.
     var methods: [Method] { [kind.method, .intensity] + (ensemble == nil ? [] : [.ensemble]) }
@@ -41,7 +43,8 @@ struct Detector {
     /// What the detector saw in one scan.
     struct Analysis {
         let scan: Scan
-        /// The network's output: the autoencoder's reconstruction, or the segmentation network's anomaly probability.
+        /// The network's output: the autoencoder's reconstruction (also under `patchcore`), or the segmentation
+        /// network's anomaly probability.
         let output: Plane
         /// The scoring region (brain or body, shrunk at the edge).
         let mask: Plane
@@ -49,11 +52,20 @@ struct Detector {
     }
 
     func analyse(_ scans: [Scan]) throws -> [Analysis] {
-        return zip(scans, try predict(scans.map(\.plane))).map { scan, prediction in
-            let mask = settings.mask(scan.plane)
-            // The autoencoder's map is its reconstruction error; the segmentation network's, its anomaly probability.
-            let output = kind == .autoencoder ? prediction.map { min(1, max(0, $0)) } : prediction.map { 1 / (1 + exp(-$0)) }
-            let raw = kind == .autoencoder ? settings.residual(scan.plane, prediction) : output
+        let masks = scans.map { settings.mask($0.plane) }
+        let patchMaps = patchCore?.maps(scans.map(\.plane), masks: masks)
+        let predictions = try predict(scans.map(\.plane))
+        return scans.indices.map { index in
+            let (scan, mask, prediction) = (scans[index], masks[index], predictions[index])
+            // The autoencoder's map is its reconstruction error; the segmentation network's, its anomaly probability;
+            // PatchCore's, the distance to the nearest normal patch.
+            let output = kind == .draem ? prediction.map { 1 / (1 + exp(-$0)) } : prediction.map { min(1, max(0, $0)) }
+            let raw: Plane
+            switch kind {
+            case .autoencoder: raw = settings.residual(scan.plane, prediction)
+            case .draem: raw = output
+            case .patchcore: raw = patchMaps![index]
+            }
             var maps: [Method: AnomalyMap] = [kind.method: settings.finish(raw, mask: mask), .intensity: settings.finish(baseline.raw(scan.plane), mask: mask)]
             if let ensemble {
                 maps[.ensemble] = settings.score(ensemble.combine(learned: maps[kind.method]!.map, intensity: maps[.intensity]!.map), mask: mask)
@@ -115,7 +127,7 @@ struct Detector {
 enum DetectorSpec {
     static func requirements(_ kind: LearnedDetector) -> PipelineRequirements {
         switch kind {
-        case .autoencoder:
+        case .autoencoder, .patchcore:
             return PipelineRequirements(pipeline: "anomaly", input: ["1", "height", "width"], layers: [.dense, .image, .normalization], lastLayer: nil,
                                         losses: [.mse, .l1, .huber], targets: "it reconstructs the scan")
         case .draem:
@@ -125,7 +137,7 @@ enum DetectorSpec {
     }
 
     /// The built-in pipeline file of each detector.
-    static func builtinFile(_ kind: LearnedDetector) -> String { kind == .autoencoder ? "anomaly.yml" : "anomaly-draem.yml" }
+    static func builtinFile(_ kind: LearnedDetector) -> String { kind == .autoencoder ? "anomaly.yml" : "anomaly-\(kind).yml" }
 
     static func build(_ kind: LearnedDetector, _ pipeline: PipelineSpec, imageSize: Int, seed: UInt64) throws -> BuiltModel {
         try requirements(kind).check(pipeline)
@@ -133,7 +145,7 @@ enum DetectorSpec {
         let built = try ModelBuilder.build(pipeline, input: input, seed: seed)
         guard built.outputShape == input else {
             throw FormatError(path: pipeline.file, line: pipeline.model.layers.last?.line,
-                              (kind == .autoencoder ? "an autoencoder must reconstruct its input" : "a draem network must give one logit per pixel")
+                              (kind == .draem ? "a draem network must give one logit per pixel" : "an autoencoder must reconstruct its input")
                               + ": at --image-size \(imageSize) the model maps \(input) to \(built.outputShape)")
         }
         return built

@@ -48,6 +48,8 @@ public enum Method: String, CaseIterable, Codable, Sendable, Comparable {
     case autoencoder
     /// The segmentation network trained on synthetic anomalies (`SyntheticAnomalies`): its anomaly probability.
     case draem
+    /// The distance of each patch's features to the nearest normal patch in a memory bank (PatchCore).
+    case patchcore
     /// The baseline: how far each pixel's intensity lies outside the range of normal intensities.
     case intensity
     /// The learned map and the intensity map added, each scaled by its own spread on held-out normal scans.
@@ -65,8 +67,18 @@ public enum LearnedDetector: String, CaseIterable, Codable, Sendable {
     /// challenge): the map is its per-pixel anomaly probability. Its anomalies (`SyntheticAnomalies`) are not the
     /// evaluation set's lesions, and cannot be: their generator is in another target that this one cannot import.
     case draem
+    /// A memory bank of normal patch features from the denoising autoencoder's encoder, thinned by greedy coreset
+    /// selection; the map is each patch's distance to its nearest normal patch (PatchCore, Roth et al., CVPR 2022).
+    /// See `PatchCore`.
+    case patchcore
 
-    var method: Method { self == .autoencoder ? .autoencoder : .draem }
+    var method: Method {
+        switch self {
+        case .autoencoder: return .autoencoder
+        case .draem: return .draem
+        case .patchcore: return .patchcore
+        }
+    }
 }
 
 /// The ensemble of a learned map and the intensity map: each is divided by its `pixelQuantile` value on held-out

@@ -10,6 +10,7 @@ extension Method {
         switch self {
         case .autoencoder: return "autoencoder"
         case .draem: return "draem"
+        case .patchcore: return "patchcore"
         case .intensity: return "intensity (baseline)"
         case .ensemble: return "ensemble"
         }
@@ -19,6 +20,7 @@ extension Method {
         switch self {
         case .autoencoder: return .red
         case .draem: return Color(hex: 0x2CA02C)
+        case .patchcore: return Color(hex: 0xFF7F0E)
         case .intensity: return .blue
         case .ensemble: return Color(hex: 0x9467BD)
         }

@@ -25,9 +25,12 @@ struct TrainConfig: Codable {
     var thresholds: [String: MethodThreshold]?
     var intensityRange: IntensityBaseline?
     var ensemble: EnsembleWeights?
+    /// The `patchcore` detector's features and memory bank; nil for another detector.
+    var patchCore: PatchCoreSettings?
 
     enum CodingKeys: String, CodingKey {
         case command, validation, detector, training, scoring, denoising, images, baseline, thresholds, ensemble
+        case patchCore = "patchcore"
         case normalDir = "normal_dir", pipelineFile = "pipeline_file", pipelineYAML = "pipeline_yaml"
         case thresholdQuantile = "threshold_quantile", intensityRange = "intensity_range"
     }
@@ -57,15 +60,18 @@ struct AnomalyPreprocessing: Codable {
     var thresholds: [String: MethodThreshold]
     var intensityRange: IntensityBaseline
     var ensemble: EnsembleWeights?
+    /// The `patchcore` detector's settings; its memory bank is the run's model `memory_bank`.
+    var patchCore: PatchCoreSettings?
 
     enum CodingKeys: String, CodingKey {
         case detector, scoring, thresholds, ensemble
-        case intensityRange = "intensity_range"
+        case intensityRange = "intensity_range", patchCore = "patchcore"
     }
 
     init(detector: LearnedDetector, scoring: ScoringSettings, thresholds: [String: MethodThreshold], intensityRange: IntensityBaseline,
-         ensemble: EnsembleWeights?) {
+         ensemble: EnsembleWeights?, patchCore: PatchCoreSettings?) {
         (self.detector, self.scoring, self.thresholds, self.intensityRange, self.ensemble) = (detector, scoring, thresholds, intensityRange, ensemble)
+        self.patchCore = patchCore
     }
 
     /// Cards written before there was a choice of detector are the autoencoder's.
@@ -76,5 +82,6 @@ struct AnomalyPreprocessing: Codable {
         thresholds = try container.decode([String: MethodThreshold].self, forKey: .thresholds)
         intensityRange = try container.decode(IntensityBaseline.self, forKey: .intensityRange)
         ensemble = try container.decodeIfPresent(EnsembleWeights.self, forKey: .ensemble)
+        patchCore = try container.decodeIfPresent(PatchCoreSettings.self, forKey: .patchCore)
     }
 }

@@ -143,11 +143,18 @@ public enum AnomalyScoring {
     }
 
     /// The training run's detector: its network and, from the model card, the scoring settings, thresholds,
-    /// intensity baseline and ensemble weights.
+    /// intensity baseline and ensemble weights; under `patchcore`, its memory bank (the run's model `memory_bank`).
     static func loadDetector(store: Store, runID: Int64) throws -> (AnomalyPreprocessing, Detector) {
         let trained = try TrainedModel.load(store: store, runID: runID, pipeline: "anomaly")
         let card = try trained.card.preprocessing(as: AnomalyPreprocessing.self, source: "\(store.path): run \(runID) model")
-        return (card, Detector(kind: card.detector, settings: card.scoring, model: trained.model, baseline: card.intensityRange, ensemble: card.ensemble))
+        var patchCore: PatchCore?
+        if card.detector == .patchcore {
+            let bytes = try DistributedJob.fromRankZero { try store.loadModel(runID: runID, name: PatchCore.modelName).bytes }
+            let bank = try MemoryBank.decode(bytes, source: "\(store.path): run \(runID) model '\(PatchCore.modelName)'")
+            patchCore = try PatchCore(network: trained.model, settings: card.patchCore ?? PatchCoreSettings(), imageSize: card.scoring.imageSize, bank: bank)
+        }
+        return (card, Detector(kind: card.detector, settings: card.scoring, model: trained.model, baseline: card.intensityRange, ensemble: card.ensemble,
+                               patchCore: patchCore))
     }
 
     /// Image metrics for every labelled scan set and pixel metrics when every scan has a mask, for every method: over

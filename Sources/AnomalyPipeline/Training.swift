@@ -25,6 +25,8 @@ public enum AnomalyTraining {
         public var settings = ScoringSettings()
         /// The noise the autoencoder learns to remove (standard deviation 0: a plain autoencoder).
         public var corruption = Corruption()
+        /// The `patchcore` detector's features and memory bank.
+        public var patchCore = PatchCoreSettings()
         public var seed: UInt64 = 42
         /// Where artifacts go; nil means `runs/<run id>/`.
         public var outputDirectory: String?
@@ -71,6 +73,7 @@ public enum AnomalyTraining {
         let built = try DetectorSpec.build(kind, pipeline, imageSize: size, seed: options.seed)
         let model = built.model
         let setup = TrainingSetup(pipeline.training, epochs: options.epochs, defaultEpochs: 30)
+        var patchCore = kind == .patchcore ? try PatchCore(network: model, settings: options.patchCore, imageSize: size) : nil
 
         var train = try ImageFolder.normalScans(in: options.normalDirectory, split: "train", size: size)
         let heldOut: [Scan]
@@ -101,14 +104,14 @@ public enum AnomalyTraining {
         var config = TrainConfig(
             normalDir: options.normalDirectory, validation: validation, detector: kind, pipelineFile: pipelinePath,
             pipelineYAML: try PipelineFiles.text(pipelinePath), training: setup.summary,
-            scoring: options.settings, thresholdQuantile: options.thresholdQuantile, denoising: kind == .autoencoder ? options.corruption : nil,
-            images: .init(train: train.count, val: heldOut.count))
+            scoring: options.settings, thresholdQuantile: options.thresholdQuantile, denoising: kind == .draem ? nil : options.corruption,
+            images: .init(train: train.count, val: heldOut.count), patchCore: patchCore?.settings)
 
         return try store.record(pipeline: "anomaly", datasetID: datasetID, config: config, seed: options.seed,
                                 outputDirectory: options.outputDirectory, resume: options.resume) { run in
             let trained: Module, data: (train: Dataset, val: Dataset)
             switch kind {
-            case .autoencoder:
+            case .autoencoder, .patchcore:
                 trained = Denoising(model, corruption: options.corruption, level: options.settings.maskLevel, seed: options.seed &+ 1)
                 data = (dataset(train), dataset(heldOut))
             case .draem:
@@ -117,18 +120,22 @@ public enum AnomalyTraining {
                 data = (synthetic.dataset(train.map(\.plane), seed: options.seed &+ 1), synthetic.dataset(heldOut.map(\.plane), seed: options.seed &+ 2))
             }
             let trainer = Trainer(model: trained, optimizer: setup.optimizer(for: model.parameters()),
-                                  loss: setup.loss(default: kind == .autoencoder ? .mse : .binaryCrossEntropy(positiveWeight: nil)),
+                                  loss: setup.loss(default: kind == .draem ? .binaryCrossEntropy(positiveWeight: nil) : .mse),
                                   config: setup.config(seed: options.seed, progress: options.progress))
             let history = try run.fit(trainer, data.train, validation: data.val)
 
             let baseline = IntensityBaseline.fit(train.map(\.plane), masks: train.map { options.settings.mask($0.plane) })
-            var detector = Detector(kind: kind, settings: options.settings, model: model, baseline: baseline)
+            // PatchCore remembers the trained encoder's features of every training scan's brain (unshrunk, so that the
+            // patches at its edge have normal neighbours too).
+            try patchCore?.fit(train.map(\.plane), regions: train.map { ScanMask.filled($0.plane, level: options.settings.maskLevel) }, seed: options.seed &+ 3)
+            var detector = Detector(kind: kind, settings: options.settings, model: model, baseline: baseline, patchCore: patchCore)
             let unfused = try detector.analyse(heldOut)
             func inside(_ method: Method) -> [Float] { unfused.flatMap { a in zip(a.maps[method]!.map.values, a.mask.values).filter { $1 > 0 }.map(\.0) } }
             detector.ensemble = EnsembleWeights.fit(learned: inside(kind.method), intensity: inside(.intensity), quantile: options.settings.pixelQuantile)
             let analyses = try detector.analyse(heldOut)
             var thresholds: [Method: MethodThreshold] = [:], calibrations: [Method: Calibration] = [:], flagged: [Method: Double] = [:]
             var metrics: [String: Double] = ["\(kind).val_loss": trainer.evaluate(data.val).loss]
+            if let patchCore { metrics["patchcore.memory_bank_patches"] = Double(patchCore.bank.count) }
             for method in detector.methods {
                 let calibration = Calibration(normalScores: analyses.map { $0.maps[method]!.score }, quantile: options.thresholdQuantile)
                 let threshold = detector.threshold(method, heldOut: analyses, calibration: calibration)
@@ -149,8 +156,12 @@ public enum AnomalyTraining {
             run.metrics("val", metrics)
             run.keyMetric("val", "\(kind).val_loss")
             let card = try ModelCard(pipeline: "anomaly", built: built, preprocessing: AnomalyPreprocessing(
-                detector: kind, scoring: options.settings, thresholds: namedThresholds, intensityRange: baseline, ensemble: detector.ensemble))
+                detector: kind, scoring: options.settings, thresholds: namedThresholds, intensityRange: baseline, ensemble: detector.ensemble,
+                patchCore: patchCore?.settings))
             let weightsPath = try run.model(model, card: card)
+            if let patchCore {
+                run.model(StoredModel(name: PatchCore.modelName, bytes: try patchCore.bank.encoded(metadata: ["run_id": String(run.id)]), card: nil))
+            }
 
             // A few held-out scans, each as scan | network output | each method's map.
             let shown = stride(from: 0, to: analyses.count, by: max(1, analyses.count / 6)).prefix(6).map { analyses[$0] }
@@ -211,6 +222,12 @@ public enum AnomalyTraining {
         }
         guard options.corruption.grid >= 1 && options.corruption.grid <= options.settings.imageSize else {
             throw AnomalyError("--noise-grid must be between 1 and the image size \(options.settings.imageSize), found \(options.corruption.grid)")
+        }
+        guard options.patchCore.coresetRatio > 0 && options.patchCore.coresetRatio <= 1 else {
+            throw AnomalyError("--coreset-ratio must be in (0, 1], found \(options.patchCore.coresetRatio)")
+        }
+        guard !options.patchCore.stages.isEmpty, Set(options.patchCore.stages).count == options.patchCore.stages.count else {
+            throw AnomalyError("--feature-stages must name at least one stage, each once, found \(options.patchCore.stages)")
         }
         if let epochs = options.epochs, epochs < 1 { throw AnomalyError("--epochs must be at least 1, found \(epochs)") }
     }

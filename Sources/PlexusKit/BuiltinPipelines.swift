@@ -40,6 +40,48 @@ training:
   loss: bce_with_logits
 
 """#,
+        "anomaly-patchcore.yml": #"""
+# The anomaly pipeline's patch-memory detector (`anomaly train --detector patchcore`), in the style of PatchCore
+# (Roth et al., CVPR 2022): the network is the denoising autoencoder of anomaly.yml, trained the same way on normal
+# scans only; after training, its encoder's feature maps at 1/4 and 1/8 of the scan's side (--feature-stages 2,3)
+# describe each 4x4-pixel patch with its neighbourhood, every normal training patch goes into a memory bank thinned
+# by greedy coreset selection (--coreset-ratio), and a patch scores its distance to the nearest normal patch.
+# The network and its training are anomaly.yml's, so the features are those of the autoencoder detector.
+# Any --image-size divisible by 8 works: `input` is set to [1, size, size] at training.
+name: brain-mri-patchcore
+detector: patchcore
+model:
+  input: [1, 128, 128]
+  layers:
+    - conv2d: {filters: 24, kernel_size: 3, stride: 2, padding: 1}
+    - batch_norm
+    - leaky_relu: {negative_slope: 0.2}
+    - conv2d: {filters: 48, kernel_size: 3, stride: 2, padding: 1}
+    - batch_norm
+    - leaky_relu: {negative_slope: 0.2}
+    - conv2d: {filters: 96, kernel_size: 3, stride: 2, padding: 1}
+    - batch_norm
+    - leaky_relu: {negative_slope: 0.2}
+    - conv2d: {filters: 96, kernel_size: 3, padding: 1}
+    - batch_norm
+    - leaky_relu: {negative_slope: 0.2}
+    - conv_transpose2d: {filters: 48, kernel_size: 4, stride: 2, padding: 1}
+    - batch_norm
+    - leaky_relu: {negative_slope: 0.2}
+    - conv_transpose2d: {filters: 24, kernel_size: 4, stride: 2, padding: 1}
+    - batch_norm
+    - leaky_relu: {negative_slope: 0.2}
+    - conv_transpose2d: {filters: 1, kernel_size: 4, stride: 2, padding: 1}
+    - sigmoid
+training:
+  epochs: 60
+  batch_size: 8
+  optimizer: adam
+  learning_rate: 0.002
+  schedule: cosine
+  loss: l1
+
+"""#,
         "anomaly.yml": #"""
 # The anomaly pipeline's model (`anomaly train`): a convolutional autoencoder for gray scans. Three stride-2
 # convolutions take a 128x128 scan to 96 maps of 16x16, three transposed convolutions bring it back; the sigmoid

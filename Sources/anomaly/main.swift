@@ -27,9 +27,9 @@ struct TrainCommand: ParsableCommand {
 
     @Argument(help: "Folder of normal PNG scans (or a folder with a normal/ subfolder).") var normalDir: String
     @Option(help: "Side of the square the scans are resized to.") var imageSize = defaults.settings.imageSize
-    @Option(help: "The learned detector: autoencoder (denoising autoencoder) or draem (segmentation network trained on synthetic anomalies); default: the pipeline file's, else autoencoder.")
+    @Option(help: "The learned detector: autoencoder (denoising autoencoder), draem (segmentation network trained on synthetic anomalies) or patchcore (memory bank of the autoencoder's normal patch features); default: the pipeline file's, else autoencoder.")
     var detector: String?
-    @Option(help: "Pipeline file with the network and its training settings; builtin:NAME names a built-in one (default: the detector's, builtin:anomaly.yml or builtin:anomaly-draem.yml).")
+    @Option(help: "Pipeline file with the network and its training settings; builtin:NAME names a built-in one (default: the detector's, builtin:anomaly.yml, builtin:anomaly-draem.yml or builtin:anomaly-patchcore.yml).")
     var pipeline: String?
     @Option(help: "Train on this many of the normal scans (a seeded random choice), to see what few normal scans give.") var trainScans: Int?
     @Option(help: "Share of the normal scans held out (at random) to set the thresholds, when there is no --val-dir.") var valSplit = defaults.validationSplit
@@ -43,6 +43,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The body mask is shrunk by this many pixels, so its outline does not dominate.") var maskErosion = defaults.settings.maskErosion
     @Option(help: "Standard deviation of the coarse noise the autoencoder learns to remove (0: a plain autoencoder).") var noiseStd = defaults.corruption.standardDeviation
     @Option(help: "The noise is drawn on a grid of this many cells per side, then resized to the scan.") var noiseGrid = defaults.corruption.grid
+    @Option(help: "patchcore: the network's stages whose feature maps describe a patch (stage k: 1/2^k of the scan's side), comma-separated.")
+    var featureStages = defaults.patchCore.stages.map(String.init).joined(separator: ",")
+    @Option(help: "patchcore: share of the normal training patches kept in the memory bank (greedy coreset).") var coresetRatio = defaults.patchCore.coresetRatio
     @Option(help: "Epochs (overrides the pipeline file).") var epochs: Int?
     @Option(help: "SQLite database (default: $PLEXUS_DB, else ./plexus.db).") var db: String?
     @Option(help: "Random seed: the same seed gives the same numbers.") var seed: UInt64 = 42
@@ -70,6 +73,13 @@ struct TrainCommand: ParsableCommand {
         options.settings.maskLevel = maskLevel
         options.settings.maskErosion = maskErosion
         options.corruption = Corruption(standardDeviation: noiseStd, grid: noiseGrid)
+        options.patchCore.stages = try featureStages.split(separator: ",", omittingEmptySubsequences: false).map { text in
+            guard let stage = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                throw AnomalyError("--feature-stages must be whole numbers separated by commas, such as 2,3; found '\(featureStages)'")
+            }
+            return stage
+        }
+        options.patchCore.coresetRatio = coresetRatio
         options.pipelinePath = pipeline
         options.validationSplit = valSplit
         options.validationDirectory = valDir

@@ -22,7 +22,7 @@ final class BuiltinPipelineTests: XCTestCase {
         XCTAssertEqual(demo.file, "builtin:demo.yml")
         XCTAssertEqual(demo.name, "two-moons-mlp")
         XCTAssertThrowsError(try PipelineFiles.load("builtin:nope.yml")) { error in
-            XCTAssertTrue("\(error)".hasPrefix("builtin:nope.yml: no such built-in pipeline (built in: anomaly-draem.yml, anomaly.yml, "), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("builtin:nope.yml: no such built-in pipeline (built in: anomaly-draem.yml, anomaly-patchcore.yml, anomaly.yml, "), "\(error)")
         }
         let path = temporaryDirectory() + "/mine.yml"
         try "model:\n  input: [2]\n  layers: [relu]\n".write(toFile: path, atomically: true, encoding: .utf8)

@@ -4,12 +4,12 @@
 # notebooks-md/anomaly.md, "Every detector side by side" and "How many normal scans".
 #
 # Usage: sh data/anomaly/compare.sh [PATH_TO_ANOMALY_BINARY] [DATABASE]   (default: release build, compare.db)
-# Each training run takes a minute or two on two cores; the whole comparison about 15 minutes.
+# Each training run takes a minute or two on two cores; the whole comparison about 25 minutes.
 set -eu
 BIN=${1:-$(swift build -c release --show-bin-path)/anomaly}
 DB=${2:-compare.db}
 DATA=data/generated/anomaly
-for detector in autoencoder draem; do
+for detector in autoencoder draem patchcore; do
     for scans in all 50 25; do
         limit=""
         [ "$scans" = all ] || limit="--train-scans $scans"
