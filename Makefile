@@ -74,7 +74,8 @@ fuzz-corpus: test-venv
 	sh tools/make-fuzz-corpus.sh $(TEST_VENV)/bin/python
 
 ## One libFuzzer campaign: `make fuzz TARGET=png SECONDS=1800 RUNS=1000000` stops at whichever comes first (targets: png csv prices events nifti safetensors
-## pipeline modelcard). New inputs go to .build-fuzz/corpus/TARGET, crashes to .build-fuzz/artifacts/TARGET/; commit a
+## pipeline modelcard). New inputs go to .fuzz/corpus/TARGET, crashes to .fuzz/artifacts/TARGET/ (outside the build folder,
+## which SwiftPM tidies while another build runs: an artifacts folder vanished mid-campaign); commit a
 ## crash's input under Tests/FuzzReplayTests/FuzzRegressions/TARGET/ once fixed.
 TARGET ?= png
 SECONDS ?= 60
@@ -84,10 +85,10 @@ FUZZ_BUILD = $(SWIFT) build -c release --package-path FuzzTesting --scratch-path
 FUZZ_DICT = $(firstword $(wildcard FuzzTesting/Dictionaries/$(TARGET).dict) $(if $(filter prices events,$(TARGET)),FuzzTesting/Dictionaries/csv.dict))
 fuzz: deps fuzz-corpus
 	$(FUZZ_BUILD) --product fuzz-$(TARGET)
-	mkdir -p .build-fuzz/corpus/$(TARGET) .build-fuzz/artifacts/$(TARGET)
+	mkdir -p .fuzz/corpus/$(TARGET) .fuzz/artifacts/$(TARGET)
 	SWIFT_BACKTRACE=enable=no $$($(FUZZ_BUILD) --show-bin-path)/fuzz-$(TARGET) -max_total_time=$(SECONDS) -runs=$(RUNS) -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 $(if $(FUZZ_DICT),-dict=$(FUZZ_DICT)) -artifact_prefix=.build-fuzz/artifacts/$(TARGET)/ \
-		.build-fuzz/corpus/$(TARGET) .build/fuzz-corpus/$(TARGET)
+		-print_final_stats=1 $(if $(FUZZ_DICT),-dict=$(FUZZ_DICT)) -artifact_prefix=.fuzz/artifacts/$(TARGET)/ \
+		.fuzz/corpus/$(TARGET) .build/fuzz-corpus/$(TARGET)
 
 ## Benchmarks: GEMM throughput and training steps, against PyTorch CPU in the same run; then k-means against
 ## scikit-learn (bench-kmeans).
