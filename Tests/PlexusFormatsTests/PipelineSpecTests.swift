@@ -189,6 +189,10 @@ final class PipelineSpecTests: XCTestCase {
         XCTAssertFormatError(try parse("name: a\nname: b\n"), "demo.yml:2: duplicate key 'name'")
         XCTAssertFormatError(try parse("model:\n  input: [2\n  layers: []\n"), startsWith: "demo.yml:3:")
         XCTAssertFormatError(try parse("model: {input: [2]}\n  bad: indentation\n"), startsWith: "demo.yml:2:")
+        // Deep nesting overflowed Yams's recursive parser (fuzz-pipeline, FuzzRegressions/pipeline/nested-brackets.yml).
+        let deep = "demo.yml:2: nested more than 256 levels deep (indentation and brackets); a pipeline file needs only a few"
+        XCTAssertFormatError(try parse("name: x\nmodel: " + String(repeating: "{a: [", count: 200) + "\n"), deep)
+        XCTAssertFormatError(try parse("name: x\n" + String(repeating: " ", count: 257) + "model: 1\n"), deep)
     }
 
     func testLoadFromDisk() throws {
