@@ -88,20 +88,34 @@ public enum ForecastTables {
         }
     }
 
-    static func loadSeries(datasetID: Int64, ticker: String, field: PriceField, in store: Store) throws -> (dates: [PriceDate], prices: [Double]) {
+    /// Data set `datasetID` as it was read from its file: each ticker's stored columns (a column with no value for a
+    /// ticker, as the file lacked it, is left out), `field` the modelled price, forward-filled, rows before its first
+    /// value left out. `predict` reads a run's prices and extra inputs from it as from a CSV; `path` names it in errors.
+    static func loadFile(datasetID: Int64, field: PriceField, path: String, in store: Store) throws -> PriceFile {
         let rows = try store.read { transaction in
-            try transaction.rows("SELECT date, \(field.rawValue) AS price FROM prices WHERE dataset_id = ? AND ticker = ? ORDER BY date",
-                                 [datasetID, ticker])
+            try transaction.rows("SELECT * FROM prices WHERE dataset_id = ? ORDER BY ticker, date", [datasetID])
         }
-        var dates: [PriceDate] = [], prices: [Double] = []
-        for row in rows {
-            let text: String = row["date"] ?? ""
-            guard let date = PriceDate.parse(text) else { throw StoreError(path: store.path, "prices: unreadable date '\(text)'") }
-            guard let price = (row["price"] as Double?) ?? prices.last else { continue }
-            dates.append(date)
-            prices.append(price)
+        let byTicker = Dictionary(grouping: rows.indices) { (rows[$0]["ticker"] as String?) ?? "" }
+        let series = try byTicker.keys.sorted().map { ticker in
+            let indices = byTicker[ticker] ?? []
+            var dates: [PriceDate] = []
+            for index in indices {
+                let text: String = rows[index]["date"] ?? ""
+                guard let date = PriceDate.parse(text) else { throw StoreError(path: store.path, "prices: unreadable date '\(text)'") }
+                dates.append(date)
+            }
+            var fields: [PriceField: [Double?]] = [:]
+            for column in PriceField.allCases {
+                let values = indices.map { rows[$0][column.rawValue] as Double? }
+                if values.contains(where: { $0 != nil }) { fields[column] = values }
+            }
+            let read = fields[field] ?? []
+            let dropped = read.firstIndex { $0 != nil } ?? dates.count
+            let prices = ExtraColumns.filled(Array(read.dropFirst(dropped)))
+            return PriceSeries(ticker: ticker, dates: Array(dates.dropFirst(dropped)), prices: prices, fields: fields.mapValues { Array($0.dropFirst(dropped)) },
+                               priceField: field, priceColumn: field.rawValue, filled: read.dropFirst(dropped).filter { $0 == nil }.count, droppedLeading: dropped)
         }
-        return (dates, prices)
+        return PriceFile(path: path, series: series.filter { $0.count > 0 }, rowCount: rows.count)
     }
 
     /// The test forecasts and the forecasts ahead (no actual yet), inside the run's final transaction.

@@ -4,7 +4,7 @@ import PlexusKit
 import PlexusStore
 
 /// What a `--global` model card keeps: each ticker's preprocessing (its scalers and interval calibrations).
-struct GlobalPreprocessing: Encodable {
+struct GlobalPreprocessing: Codable {
     var global = true
     var series: [ForecastPreprocessing]
 }

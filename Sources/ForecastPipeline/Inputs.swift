@@ -113,6 +113,24 @@ struct ExtraColumns {
         self.init(names: names, columns: columns)
     }
 
+    /// The columns a recorded network reads (`predict`), rebuilt from `series` and `file` by the names its card keeps:
+    /// a keyword's column(s) (calendar's four names are one input), else another ticker's log returns.
+    init(recorded scaling: InputScaling, series: PriceSeries, file: PriceFile) throws {
+        let inputs: [ExtraInput] = scaling.names.compactMap { name in
+            switch name {
+            case "volume": return .volume
+            case "weekday_sin": return .calendar
+            case "weekday_cos", "month_sin", "month_cos": return nil
+            case "open", "high", "low": return PriceField(rawValue: name).map(ExtraInput.candle)
+            default: return .ticker(name)
+            }
+        }
+        try self.init(inputs, series: series, file: file)
+        guard names == scaling.names else {
+            throw FormatError(path: file.path, "the network reads \(scaling.names.joined(separator: ", ")), but the inputs rebuilt from the file are \(names.joined(separator: ", "))")
+        }
+    }
+
     /// Missing values take the last value before them (0 before the first).
     static func filled(_ values: [Double?]) -> [Double] {
         var last = 0.0
@@ -161,6 +179,12 @@ struct NetworkInputs {
     init(_ extra: ExtraColumns, fittingEnd end: Int) {
         self.extra = extra
         scaling = InputScaling(fitting: extra, end: end)
+    }
+
+    /// Scaled as recorded in a model card (`predict`).
+    init(_ extra: ExtraColumns, scaling: InputScaling) {
+        self.extra = extra
+        self.scaling = scaling
     }
 
     /// The series' own value only.

@@ -81,6 +81,12 @@ public struct PriceFile: Sendable {
     /// Data rows in the file.
     public let rowCount: Int
 
+    /// A data set's series read back from the database (`ForecastTables.loadFile`), as a long file of them.
+    init(path: String, series: [PriceSeries], rowCount: Int) {
+        (self.path, self.series, self.rowCount) = (path, series, rowCount)
+        (layout, sha256) = (.long(tickerColumn: "ticker"), "")
+    }
+
     static let dateSpellings: [String] = ["date", "datetime", "timestamp", "time", "day"]
     static let tickerSpellings: [String] = ["ticker", "symbol", "name"]
     /// FRED writes `.` for a missing value; the shared CSV reader knows the others.

@@ -158,10 +158,11 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         let store = try ForecastTables.open(path: Store.resolvePath(explicit: db))
-        let report = try ForecastPipeline.predict(store: store, runID: runID, pricesPath: prices)
-        print("Run \(report.runID)'s \(report.model) for '\(report.ticker)' (trained on prices up to \(report.trainedThrough)), from \(report.source):")
-        print("\(report.rows) prices, the last \(String(format: "%.2f", report.originPrice)) on \(report.origin). Forecast (weekdays; holidays not known):")
-        print(report.table)
+        for report in try ForecastPipeline.predict(store: store, runID: runID, pricesPath: prices) {
+            print("Run \(report.runID)'s \(report.model) for '\(report.ticker)' (trained on prices up to \(report.trainedThrough)), from \(report.source):")
+            print("\(report.rows) prices, the last \(String(format: "%.2f", report.originPrice)) on \(report.origin). Forecast (weekdays; holidays not known):")
+            print(report.table)
+        }
     }
 }
 

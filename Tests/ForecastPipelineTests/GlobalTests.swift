@@ -30,9 +30,11 @@ final class GlobalTests: XCTestCase {
 
     /// One run: its config says global and names the tickers; one forecasts series and one set of metrics per ticker;
     /// each model's MASE averaged over the tickers; one model whose card keeps each ticker's scalers.
+    /// predict (on the training file, or the run's data set) forecasts each ticker, repeating the run's forecasts ahead.
     func testOneRunForAllTickers() throws {
         let (dates, a, b) = InputsTests.twoTickers(days: 200)
-        let reports = try globalRun(try writeLong(dates, [("AAA", a), ("BBB", b)], name: "two.csv"))
+        let path = try writeLong(dates, [("AAA", a), ("BBB", b)], name: "two.csv")
+        let reports = try globalRun(path)
         XCTAssertEqual(reports.map(\.ticker), ["AAA", "BBB"])
         let runID = reports[0].runID
         XCTAssertEqual(reports[1].runID, runID)
@@ -52,8 +54,10 @@ final class GlobalTests: XCTestCase {
             let card = try String.fetchOne(db, sql: "select card from models where run_id = ? and name = 'model'", arguments: [runID])!
             XCTAssertTrue(card.contains(#""global":true"#) && card.contains(#""ticker":"BBB""#), card)
         }
-        XCTAssertThrowsError(try ForecastPipeline.predict(store: store, runID: runID, pricesPath: nil)) { error in
-            XCTAssertEqual("\(error)", "run \(runID) is a --global run over AAA, BBB; predict forecasts with the network of a one-ticker run")
+        for source in [path, nil] {
+            let predicted = try ForecastPipeline.predict(store: store, runID: runID, pricesPath: source)
+            XCTAssertEqual(predicted.map(\.ticker), ["AAA", "BBB"])
+            for report in predicted { try assertRepeatsForecastsAhead(report, store: store) }
         }
     }
 

@@ -203,19 +203,31 @@ final class InputsTests: XCTestCase {
         }
     }
 
-    /// A run with extra inputs records them in its config and their scaling in its model card; predict refuses it.
-    func testRunRecordsItsInputs() throws {
+    /// A run with extra inputs records them in its config and their scaling in its model card; predict rebuilds them
+    /// from the training CSV or the run's data set and repeats the run's forecasts ahead; a CSV without a column they
+    /// need is one line naming it.
+    func testRunRecordsItsInputsAndPredictRepeatsThem() throws {
         let (dates, a, b) = Self.twoTickers(days: 200)
-        var options = try options(try writeLong(dates, [("AAA", a), ("BBB", b)], name: "prices.csv"))
+        let path = try writeLong(dates, [("AAA", a), ("BBB", b)], name: "prices.csv")
+        var options = try options(path)
         options.ticker = "AAA"
-        options.inputs = ["high", "BBB"]
+        options.inputs = ["high", "BBB", "calendar", "volume"]
         let runID = try run(options)
         let config = try store.query { try String.fetchOne($0, sql: "select config from runs where id = ?", arguments: [runID])! }
-        XCTAssertTrue(config.contains(#""inputs":["high","BBB"]"#), config)
+        let names = #"["high","BBB","weekday_sin","weekday_cos","month_sin","month_cos","volume"]"#
+        XCTAssertTrue(config.contains(#""inputs":"# + names), config)
         let card = try store.query { try String.fetchOne($0, sql: "select card from models where run_id = ? and name = 'model'", arguments: [runID])! }
-        XCTAssertTrue(card.contains(#""names":["high","BBB"]"#), card)
-        XCTAssertThrowsError(try ForecastPipeline.predict(store: store, runID: runID, pricesPath: nil)) { error in
-            XCTAssertEqual("\(error)", "run \(runID)'s network also reads high, BBB; predict repeats the preprocessing of single-input runs only")
+        XCTAssertTrue(card.contains(#""names":"# + names), card)
+        for source in [path, nil] {
+            let predicted = try ForecastPipeline.predict(store: store, runID: runID, pricesPath: source)
+            XCTAssertEqual(predicted.map(\.ticker), ["AAA"])
+            XCTAssertEqual(predicted[0].origin, dates.last)
+            try assertRepeatsForecastsAhead(predicted[0], store: store)
+        }
+        let closes = directory + "/closes.csv"
+        try write("Date,Close\n" + zip(dates, a).map { "\($0),\($1.close)" }.joined(separator: "\n") + "\n", to: closes)
+        XCTAssertThrowsError(try ForecastPipeline.predict(store: store, runID: runID, pricesPath: closes)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("\(closes): no 'high' column for input 'high'"), "\(error)")
         }
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
+import GRDB
 import Plexus
+import PlexusStore
 import XCTest
 @testable import ForecastPipeline
 
@@ -72,4 +74,22 @@ func longCSV(_ dates: [PriceDate], _ tickers: [(String, [InputsTests.Day])]) -> 
         lines += zip(dates, days).map { "\($0),\(ticker),\($1.open),\($1.high),\($1.low),\($1.close),\($1.volume)" }
     }
     return lines.joined(separator: "\n") + "\n"
+}
+
+/// `predicted` repeats its run's forecasts ahead (the stored rows without an actual) for its ticker: every model's
+/// point and interval to 1e-9.
+func assertRepeatsForecastsAhead(_ predicted: PredictReport, store: Store, file: StaticString = #filePath, line: UInt = #line) throws {
+    let stored = try store.query {
+        try Row.fetchAll($0, sql: "select model, horizon, predicted, lower, upper from forecasts where run_id = ? and ticker = ? and actual is null order by model, horizon",
+                         arguments: [predicted.runID, predicted.ticker])
+    }
+    let points = predicted.points.sorted { ($0.model, $0.horizon) < ($1.model, $1.horizon) }
+    XCTAssertEqual(points.count, stored.count, file: file, line: line)
+    XCTAssertFalse(stored.isEmpty, file: file, line: line)
+    for (point, row) in zip(points, stored) {
+        XCTAssertEqual(point.model, row["model"], file: file, line: line)
+        XCTAssertEqual(point.predicted, row["predicted"] as Double, accuracy: 1e-9, file: file, line: line)
+        XCTAssertEqual(point.lower, row["lower"] as Double, accuracy: 1e-9, file: file, line: line)
+        XCTAssertEqual(point.upper, row["upper"] as Double, accuracy: 1e-9, file: file, line: line)
+    }
 }
