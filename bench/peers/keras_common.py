@@ -28,3 +28,19 @@ def inference_images_per_second(model, x, steps):
 def keras_report(**values):
     """`common.report` with the Keras and TensorFlow versions."""
     report(**values, keras=keras.__version__, tensorflow=tf.__version__)
+
+
+def mnist_convnet(*preprocessing):
+    """Keras's mnist_convnet example (keras.io/examples/vision/mnist_convnet) on 28x28x1 inputs, after any
+    `preprocessing` layers (e.g. Rescaling for 8-bit images)."""
+    layers = keras.layers
+    return keras.Sequential([
+        keras.Input(shape=(28, 28, 1)), *preprocessing,
+        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Flatten(),
+        layers.Dropout(0.5),
+        layers.Dense(10, activation="softmax"),
+    ])

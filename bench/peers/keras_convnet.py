@@ -5,19 +5,10 @@ MaxPooling2D(2), Flatten, Dropout(0.5), Dense(10, softmax); Adam 1e-3, categoric
 `predict_on_batch`. Needs TensorFlow (`make bench-venv` installs tensorflow-cpu)."""
 import keras
 import numpy as np
-from keras_common import fit_epoch_seconds, inference_images_per_second, keras_report
+from keras_common import fit_epoch_seconds, inference_images_per_second, keras_report, mnist_convnet
 
 samples, batch = 60000, 128
-model = keras.Sequential([
-    keras.Input(shape=(28, 28, 1)),
-    keras.layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-    keras.layers.MaxPooling2D(pool_size=(2, 2)),
-    keras.layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-    keras.layers.MaxPooling2D(pool_size=(2, 2)),
-    keras.layers.Flatten(),
-    keras.layers.Dropout(0.5),
-    keras.layers.Dense(10, activation="softmax"),
-])
+model = mnist_convnet()
 model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(1e-3), metrics=["accuracy"])
 rng = np.random.default_rng(0)
 images = rng.random((samples, 28, 28, 1), dtype=np.float32)

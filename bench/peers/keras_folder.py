@@ -9,7 +9,7 @@ import sys
 
 import keras
 import tensorflow as tf
-from keras_common import keras_report
+from keras_common import keras_report, mnist_convnet
 from common import timed
 
 folder, batch = sys.argv[1], 128
@@ -18,17 +18,7 @@ folder, batch = sys.argv[1], 128
 def train():
     training, validation = keras.utils.image_dataset_from_directory(
         folder, color_mode="grayscale", image_size=(28, 28), batch_size=batch, validation_split=0.1, subset="both", seed=0)
-    model = keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        keras.layers.Rescaling(1 / 255),
-        keras.layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-        keras.layers.MaxPooling2D(pool_size=(2, 2)),
-        keras.layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-        keras.layers.MaxPooling2D(pool_size=(2, 2)),
-        keras.layers.Flatten(),
-        keras.layers.Dropout(0.5),
-        keras.layers.Dense(10, activation="softmax"),
-    ])
+    model = mnist_convnet(keras.layers.Rescaling(1 / 255))
     model.compile(loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.Adam(1e-3), metrics=["accuracy"])
     model.fit(training.prefetch(tf.data.AUTOTUNE), validation_data=validation.prefetch(tf.data.AUTOTUNE), epochs=1, verbose=0)
 
