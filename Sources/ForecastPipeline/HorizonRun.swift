@@ -33,8 +33,7 @@ extension ForecastPipeline {
     /// `target`, the metrics, the network, the charts.
     static func recordHorizonRun(_ series: PriceSeries, split: SeriesSplit, plan: Plan, datasetID: Int64, store: Store, target: String,
                                  config: ForecastConfig, keyMetric: String, fit: (_ end: Int, _ record: RecordedRun?) throws -> FittedBlock,
-                                 metrics: ([HorizonForecast]) -> [String: Double],
-                                 charts: (RecordedRun, [HorizonForecast]) throws -> [String]) throws -> HorizonRunResult {
+                                 metrics: ([HorizonForecast]) -> [String: Double], charts: HorizonCharts) throws -> HorizonRunResult {
         let start = Date()
         let (options, network, setup) = (plan.options, plan.network, plan.setup)
         let blocks = walkForwardBlocks(split.testOrigins, every: options.retrainEvery)
@@ -54,19 +53,34 @@ extension ForecastPipeline {
                 latest = fitted
             }
             let ahead = try latest!.forecast([series.count - 1])
-            let aheadDate = futureDates(after: series.dates, count: options.horizon).last!
-            let values = metrics(forecasts)
-            run.metrics("test", values)
+            let recorded = try recordHorizonTicker(series, forecasts: forecasts, ahead: ahead, target: target, options: options, run: run,
+                                                   metrics: metrics, charts: charts)
             run.keyMetric("test", keyMetric)
-            run.tables { transaction in
-                try ForecastTables.insertHorizonForecasts(runID: run.id, ticker: series.ticker, target: target, dates: series.dates,
-                                                          horizon: options.horizon, forecasts: forecasts + ahead, aheadDate: aheadDate, transaction)
-            }
             let card = try ModelCard(pipeline: "forecast", built: latest!.built, preprocessing: latest!.preprocessing)
-            let artifacts = [try run.model(latest!.built.model, card: card)] + (try charts(run, forecasts))
+            let artifacts = [try run.model(latest!.built.model, card: card)] + recorded.charts
                 + [try run.artifact("loss.svg", kind: "chart", figure: ForecastCharts.loss(firstHistory!, model: network.name))]
-            return HorizonRunResult(runID: run.id, forecasts: forecasts, ahead: ahead, metrics: values, history: firstHistory!,
+            return HorizonRunResult(runID: run.id, forecasts: forecasts, ahead: ahead, metrics: recorded.metrics, history: firstHistory!,
                                     trainings: blocks.count, artifacts: artifacts, seconds: Date().timeIntervalSince(start))
         }
     }
+
+    /// One ticker's test forecasts and forecasts `ahead` from its last day recorded in `run`: the metrics (each name
+    /// after `prefix`), the forecasts rows with `target`, the charts (in `folder`).
+    static func recordHorizonTicker(_ series: PriceSeries, forecasts: [HorizonForecast], ahead: [HorizonForecast], target: String,
+                                    options: ForecastOptions, run: RecordedRun, metrics: ([HorizonForecast]) -> [String: Double],
+                                    charts: HorizonCharts, prefix: String = "", folder: String = "") throws
+        -> (metrics: [String: Double], charts: [String]) {
+        let aheadDate = futureDates(after: series.dates, count: options.horizon).last!
+        let values = metrics(forecasts)
+        run.metrics("test", Dictionary(uniqueKeysWithValues: values.map { (prefix + $0.key, $0.value) }))
+        run.tables { transaction in
+            try ForecastTables.insertHorizonForecasts(runID: run.id, ticker: series.ticker, target: target, dates: series.dates,
+                                                      horizon: options.horizon, forecasts: forecasts + ahead, aheadDate: aheadDate, transaction)
+        }
+        return (values, try charts(run, series, folder, forecasts))
+    }
 }
+
+/// A volatility or quantile run's charts of one ticker's test forecasts, written under the folder given (""
+/// or "TICKER/"); their artifact paths.
+typealias HorizonCharts = (_ run: RecordedRun, _ series: PriceSeries, _ folder: String, _ forecasts: [HorizonForecast]) throws -> [String]

@@ -2,9 +2,18 @@ import Foundation
 import Plexus
 import PlexusKit
 
+/// One series' training part as a network's windows and targets: what `train` pools over the tickers of a `--global`
+/// run (or takes from one series).
+protocol TrainingSamples {
+    var inputs: NetworkInputs { get }
+    var origins: TrainingOrigins { get }
+    /// The windows ending at `origins` and their targets (the same count of outputs each).
+    func samples(_ origins: [Int], window: Int, horizon: Int) -> (inputs: Tensor, targets: [Float])
+}
+
 /// One series' training samples for a price network whose training part is p₀ … p_{end-1}: the scalers fitted on
 /// that part, and its fit and validation windows. Only the training part exists as far as this type is concerned.
-struct PriceSamples {
+struct PriceSamples: TrainingSamples {
     let scaler: SeriesScaler
     let inputs: NetworkInputs
     let origins: TrainingOrigins
@@ -27,12 +36,12 @@ struct PriceSamples {
         (Windows.inputs(features, origins: origins, window: window), origins.flatMap { Windows.targets(scaled, origin: $0, horizon: horizon) })
     }
 
-    /// The samples of several series (or one) as one data set, series after series.
-    static func dataset(_ parts: [(inputs: Tensor, targets: [Float])], horizon: Int) -> Dataset {
-        let count = parts.reduce(0) { $0 + $1.targets.count / horizon }
+    /// The samples of several series (or one) as one data set, series after series, `outputs` targets per window.
+    static func dataset(_ parts: [(inputs: Tensor, targets: [Float])], outputs: Int) -> Dataset {
+        let count = parts.reduce(0) { $0 + $1.targets.count / outputs }
         let shape = parts.count == 1 ? parts[0].inputs.shape : [count] + parts[0].inputs.shape.dropFirst()
         let inputs = parts.count == 1 ? parts[0].inputs : Tensor(shape: shape, scalars: parts.flatMap(\.inputs.scalars))
-        return Dataset(inputs: inputs, targets: .values(Tensor(shape: [count, horizon], scalars: parts.flatMap(\.targets))))
+        return Dataset(inputs: inputs, targets: .values(Tensor(shape: [count, outputs], scalars: parts.flatMap(\.targets))))
     }
 }
 
@@ -42,19 +51,21 @@ extension ForecastPipeline {
     static func fit(prices: [Double], extra: ExtraColumns, end: Int, network: NetworkDefinition, setup: TrainingSetup, options: ForecastOptions,
                     record: RecordedRun?) throws -> (FittedModels, BuiltModel, History) {
         let samples = PriceSamples(prices: prices, extra: extra, end: end, options: options, validationFraction: setup.validationSplit)
-        let (built, history) = try train(network, samples: [samples], setup: setup, options: options, record: record)
+        let (built, history) = try train(network, samples: [samples], outputs: options.horizon, loss: setup.loss(default: .mse), setup: setup,
+                                         options: options, record: record)
         return (try calibrated(samples, model: built.model, name: network.name, setup: setup, options: options), built, history)
     }
 
-    /// A fresh network trained on the pooled fit windows of `samples`, stopped early on their pooled validation windows.
-    static func train(_ network: NetworkDefinition, samples: [PriceSamples], setup: TrainingSetup, options: ForecastOptions,
-                      record: RecordedRun?) throws -> (BuiltModel, History) {
+    /// A fresh network with `outputs` outputs trained with `loss` on the pooled fit windows of `samples`, stopped early
+    /// on their pooled validation windows.
+    static func train<Samples: TrainingSamples>(_ network: NetworkDefinition, samples: [Samples], outputs: Int, loss: LossFunction,
+                                                setup: TrainingSetup, options: ForecastOptions, record: RecordedRun?) throws -> (BuiltModel, History) {
         let (window, horizon) = (options.window, options.horizon)
-        let fit = PriceSamples.dataset(samples.map { $0.samples($0.origins.fit, window: window, horizon: horizon) }, horizon: horizon)
-        let validation = PriceSamples.dataset(samples.map { $0.samples($0.origins.validation, window: window, horizon: horizon) }, horizon: horizon)
-        let built = try network.build(window: window, features: samples[0].inputs.count, horizon: horizon, seed: options.seed)
+        let fit = PriceSamples.dataset(samples.map { $0.samples($0.origins.fit, window: window, horizon: horizon) }, outputs: outputs)
+        let validation = PriceSamples.dataset(samples.map { $0.samples($0.origins.validation, window: window, horizon: horizon) }, outputs: outputs)
+        let built = try network.build(window: window, features: samples[0].inputs.count, horizon: outputs, seed: options.seed)
         let model = built.model
-        let trainer = Trainer(model: model, optimizer: setup.optimizer(for: model.parameters()), loss: setup.loss(default: .mse),
+        let trainer = Trainer(model: model, optimizer: setup.optimizer(for: model.parameters()), loss: loss,
                               config: setup.config(seed: options.seed, progress: record == nil ? .silent : options.progress))
         let history = try record.map { try $0.fit(trainer, fit, validation: validation) } ?? trainer.fit(fit, validation: validation)
         return (built, history)

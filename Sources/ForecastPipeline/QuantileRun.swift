@@ -22,6 +22,13 @@ public struct QuantileReport {
     public let seconds: Double
 
     static let baselineNames = ["garch", "historical_simulation"]
+
+    init(_ result: HorizonRunResult, ticker: String, split: SeriesSplit, plan: ForecastPipeline.Plan) {
+        (runID, self.ticker, model, levels, horizon, testOrigins) = (result.runID, ticker, plan.network.name,
+                                                                     plan.options.quantiles?.values ?? QuantileLevels.standard.values,
+                                                                     plan.options.horizon, split.testOrigins.count)
+        (history, trainings, metrics, ahead, artifacts, seconds) = (result.history, result.trainings, result.metrics, result.ahead, result.artifacts, result.seconds)
+    }
 }
 
 /// What `predict` would need to repeat a quantile network's preprocessing, kept in its model card.
@@ -46,45 +53,80 @@ struct QuantilePreprocessing: Codable {
 extension ForecastPipeline {
     public static func runQuantiles(_ plan: Plan, store: Store) throws -> [QuantileReport] {
         let datasetID = try registerPrices(plan, store: store)
+        if plan.options.global { return try runGlobalQuantiles(plan, datasetID: datasetID, store: store) }
         return try plan.series.map { series, split in
             try runQuantileTicker(series, split: split, plan: plan, datasetID: datasetID, store: store)
         }
     }
 
     private static func runQuantileTicker(_ series: PriceSeries, split: SeriesSplit, plan: Plan, datasetID: Int64, store: Store) throws -> QuantileReport {
-        let (options, network, horizon) = (plan.options, plan.network, plan.options.horizon)
-        let levels = options.quantiles?.values ?? QuantileLevels.standard.values
-        let data = ReturnQuantiles(prices: series.prices)
-        let dates = series.dates
-        options.log("\(series.ticker): \(series.count) prices from \(dates.first!) to \(dates.last!); target: the quantiles "
-                    + levels.map { String(format: "%g", $0) }.joined(separator: ", ") + " of the \(horizon)-day log return (%)")
+        let (options, network, levels) = (plan.options, plan.network, quantileLevels(plan))
+        let data = quantileData(series, plan: plan)
         options.log("Network '\(network.name)': the \(options.window) standardised daily log returns" + inputsNote(plan.extra(series)) + " up to an origin in, one output per level, trained with the pinball loss (the pipeline file's loss does not apply)")
+        let result = try recordHorizonRun(series, split: split, plan: plan, datasetID: datasetID, store: store, target: "quantile",
+                                          config: quantileConfig(series, split: split, plan: plan), keyMetric: "\(network.name).pinball", fit: { end, record in
+            quantileBlock(try fitQuantiles(data, extra: plan.extra(series), end: end, levels: levels, network: network, setup: plan.setup, options: options, record: record),
+                          series: series, data: data, end: end, levels: levels, options: options)
+        }, metrics: QuantileMetrics.table, charts: quantileCharts(plan))
+        return QuantileReport(result, ticker: series.ticker, split: split, plan: plan)
+    }
+
+    /// `--global --target quantiles`: one network trained on every ticker's pooled windows (see `recordGlobalHorizon`).
+    private static func runGlobalQuantiles(_ plan: Plan, datasetID: Int64, store: Store) throws -> [QuantileReport] {
+        let (options, network, setup, levels) = (plan.options, plan.network, plan.setup, quantileLevels(plan))
+        let data = plan.series.map { quantileData($0.series, plan: plan) }
+        let results = try recordGlobalHorizon(plan, datasetID: datasetID, store: store, target: "quantile",
+                                              config: quantileConfig(plan.series[0].series, split: plan.series[0].split, plan: plan), keyMetric: "pinball",
+                                              outputs: levels.count, loss: .pinball(levels: levels.map(Float.init)), samples: { index in
+            QuantileSamples(data[index], extra: plan.extra(plan.series[index].series), end: plan.series[index].split.testStart, levels: levels.count,
+                            options: options, validationFraction: setup.validationSplit)
+        }, block: { samples, index, built, history in
+            quantileBlock(quantileModels(samples, built: built, history: history, name: network.name, setup: setup, options: options),
+                          series: plan.series[index].series, data: samples.data, end: samples.end, levels: levels, options: options)
+        }, metrics: QuantileMetrics.table, charts: quantileCharts(plan))
+        return zip(plan.series, results).map { QuantileReport($1, ticker: $0.series.ticker, split: $0.split, plan: plan) }
+    }
+
+    private static func quantileLevels(_ plan: Plan) -> [Double] { plan.options.quantiles?.values ?? QuantileLevels.standard.values }
+
+    /// The ticker's h-day returns, logged.
+    private static func quantileData(_ series: PriceSeries, plan: Plan) -> ReturnQuantiles {
+        plan.options.log("\(series.ticker): \(series.count) prices from \(series.dates.first!) to \(series.dates.last!); target: the quantiles "
+                         + quantileLevels(plan).map { String(format: "%g", $0) }.joined(separator: ", ") + " of the \(plan.options.horizon)-day log return (%)")
+        return ReturnQuantiles(prices: series.prices)
+    }
+
+    private static func quantileConfig(_ series: PriceSeries, split: SeriesSplit, plan: Plan) -> ForecastConfig {
         var config = runConfig(series: series, split: split, plan: plan, target: "quantiles")
-        config.quantiles = levels
+        config.quantiles = quantileLevels(plan)
         config.baselines = QuantileReport.baselineNames
-        let result = try recordHorizonRun(series, split: split, plan: plan, datasetID: datasetID, store: store, target: "quantile", config: config,
-                                          keyMetric: "\(network.name).pinball", fit: { end, record in
-            let fitted = try fitQuantiles(data, extra: plan.extra(series), end: end, levels: levels, network: network, setup: plan.setup, options: options, record: record)
-            let preprocessing = QuantilePreprocessing(ticker: series.ticker, levels: levels, window: options.window, horizon: horizon,
-                                                      scaler: fitted.network.scaler,
-                                                      trainedThrough: dates[end - 1].description, inputs: fitted.network.inputs.recorded)
-            return FittedBlock(built: fitted.built, history: fitted.history, preprocessing: preprocessing) { origins in
-                try ([fitted.network] + fitted.baselines).flatMap { model in
-                    zip(origins, try model.forecast(data, origins: origins, horizon: horizon, levels: levels)).flatMap { origin, row in
-                        zip(levels, row).map { level, predicted in
-                            HorizonForecast(model: model.name, origin: origin, level: level, predicted: predicted,
-                                            actual: origin + horizon < series.count ? data.realised(origin: origin, horizon: horizon) : nil)
-                        }
+        return config
+    }
+
+    /// The fitted models of one block as the walk-forward sees them: every model's quantiles with the realised
+    /// return where the data has it, and the network's preprocessing for its card.
+    private static func quantileBlock(_ fitted: FittedQuantileModels, series: PriceSeries, data: ReturnQuantiles, end: Int, levels: [Double],
+                                      options: ForecastOptions) -> FittedBlock {
+        let horizon = options.horizon
+        let preprocessing = QuantilePreprocessing(ticker: series.ticker, levels: levels, window: options.window, horizon: horizon, scaler: fitted.network.scaler,
+                                                  trainedThrough: series.dates[end - 1].description, inputs: fitted.network.inputs.recorded)
+        return FittedBlock(built: fitted.built, history: fitted.history, preprocessing: preprocessing) { origins in
+            try ([fitted.network] + fitted.baselines).flatMap { model in
+                zip(origins, try model.forecast(data, origins: origins, horizon: horizon, levels: levels)).flatMap { origin, row in
+                    zip(levels, row).map { level, predicted in
+                        HorizonForecast(model: model.name, origin: origin, level: level, predicted: predicted,
+                                        actual: origin + horizon < series.count ? data.realised(origin: origin, horizon: horizon) : nil)
                     }
                 }
             }
-        }, metrics: QuantileMetrics.table, charts: { run, forecasts in
-            [try run.artifact("quantiles.svg", kind: "chart", figure: fanChart(ticker: series.ticker, model: network.name, dates: dates,
-                                                                                horizon: horizon, forecasts: forecasts))]
-        })
-        return QuantileReport(runID: result.runID, ticker: series.ticker, model: network.name, levels: levels, horizon: horizon,
-                              testOrigins: split.testOrigins.count, history: result.history, trainings: result.trainings, metrics: result.metrics,
-                              ahead: result.ahead, artifacts: result.artifacts, seconds: result.seconds)
+        }
+    }
+
+    private static func quantileCharts(_ plan: Plan) -> HorizonCharts {
+        { run, series, folder, forecasts in
+            [try run.artifact(folder + "quantiles.svg", kind: "chart", figure: fanChart(ticker: series.ticker, model: plan.network.name, dates: series.dates,
+                                                                                         horizon: plan.options.horizon, forecasts: forecasts))]
+        }
     }
 
     /// The realised h-day returns at the test origins inside the network's quantile fan: a band between each pair of

@@ -122,27 +122,56 @@ struct QuantileNetwork: QuantileForecaster {
     }
 }
 
+/// One ticker's training part for the quantile network: the returns scaler fitted on days 0 … end-1, the fit and
+/// validation origins, the windows and their targets (the h-day return in daily standard deviations, once per level).
+struct QuantileSamples: TrainingSamples {
+    let data: ReturnQuantiles
+    let end: Int
+    let levels: Int
+    let scaler: SeriesScaler
+    let inputs: NetworkInputs
+    let origins: TrainingOrigins
+    private let features: [[Float]]
+
+    init(_ data: ReturnQuantiles, extra: ExtraColumns, end: Int, levels: Int, options: ForecastOptions, validationFraction: Double) {
+        origins = TrainingOrigins(end: end, window: options.window, horizon: options.horizon, validationFraction: validationFraction)!
+        scaler = SeriesScaler(fitting: data.prices, end: end, target: .returns)
+        inputs = NetworkInputs(extra, fittingEnd: end)
+        features = inputs.features(own: scaler.scaled(data.prices))
+        (self.data, self.end, self.levels) = (data, end, levels)
+    }
+
+    func samples(_ origins: [Int], window: Int, horizon: Int) -> (inputs: Tensor, targets: [Float]) {
+        (Windows.inputs(features, origins: origins, window: window),
+         origins.flatMap { t in [Float](repeating: QuantileNetwork.target(data, origin: t, horizon: horizon, scaler: scaler), count: levels) })
+    }
+}
+
+/// The models fitted for one walk-forward block of a quantile run.
+struct FittedQuantileModels {
+    let network: QuantileNetwork
+    let baselines: [QuantileForecaster]
+    let built: BuiltModel
+    let history: History
+}
+
 extension ForecastPipeline {
     /// The quantile network trained with the pinball loss on days 0 … end-1, and the baselines fitted on them.
     static func fitQuantiles(_ data: ReturnQuantiles, extra: ExtraColumns, end: Int, levels: [Double], network: NetworkDefinition, setup: TrainingSetup,
-                             options: ForecastOptions, record: RecordedRun?) throws
-        -> (network: QuantileNetwork, baselines: [QuantileForecaster], built: BuiltModel, history: History) {
-        let horizon = options.horizon
-        let origins = TrainingOrigins(end: end, window: options.window, horizon: horizon, validationFraction: setup.validationSplit)!
-        let scaler = SeriesScaler(fitting: data.prices, end: end, target: .returns)
-        let inputs = NetworkInputs(extra, fittingEnd: end)
-        let features = inputs.features(own: scaler.scaled(data.prices))
-        func dataset(_ origins: [Int]) -> Dataset {
-            let targets = origins.flatMap { t in [Float](repeating: QuantileNetwork.target(data, origin: t, horizon: horizon, scaler: scaler), count: levels.count) }
-            return Dataset(inputs: Windows.inputs(features, origins: origins, window: options.window),
-                           targets: .values(Tensor(shape: [origins.count, levels.count], scalars: targets)))
-        }
-        let built = try network.build(window: options.window, features: inputs.count, horizon: levels.count, seed: options.seed)
-        let trainer = Trainer(model: built.model, optimizer: setup.optimizer(for: built.model.parameters()), loss: .pinball(levels: levels.map(Float.init)),
-                              config: setup.config(seed: options.seed, progress: record == nil ? .silent : options.progress))
-        let history = try record.map { try $0.fit(trainer, dataset(origins.fit), validation: dataset(origins.validation)) }
-            ?? trainer.fit(dataset(origins.fit), validation: dataset(origins.validation))
-        let forecaster = QuantileNetwork(name: network.name, model: built.model, scaler: scaler, inputs: inputs, window: options.window, batchSize: setup.batchSize)
-        return (forecaster, [GarchQuantiles(fitting: data, end: end), HistoricalSimulation()], built, history)
+                             options: ForecastOptions, record: RecordedRun?) throws -> FittedQuantileModels {
+        let samples = QuantileSamples(data, extra: extra, end: end, levels: levels.count, options: options, validationFraction: setup.validationSplit)
+        let (built, history) = try train(network, samples: [samples], outputs: levels.count, loss: .pinball(levels: levels.map(Float.init)),
+                                         setup: setup, options: options, record: record)
+        return quantileModels(samples, built: built, history: history, name: network.name, setup: setup, options: options)
+    }
+
+    /// The trained network (one ticker's, or a `--global` one) as this ticker's forecaster with its scaler, next to
+    /// the baselines fitted on its training part.
+    static func quantileModels(_ samples: QuantileSamples, built: BuiltModel, history: History, name: String, setup: TrainingSetup,
+                               options: ForecastOptions) -> FittedQuantileModels {
+        let forecaster = QuantileNetwork(name: name, model: built.model, scaler: samples.scaler, inputs: samples.inputs, window: options.window,
+                                         batchSize: setup.batchSize)
+        return FittedQuantileModels(network: forecaster, baselines: [GarchQuantiles(fitting: samples.data, end: samples.end), HistoricalSimulation()],
+                                    built: built, history: history)
     }
 }

@@ -80,32 +80,51 @@ struct VolatilityPreprocessing: Codable {
     }
 }
 
+/// One ticker's training part for the volatility network: the scaling fitted on days 0 … end-1, the fit and
+/// validation origins, the windows of standardised log variances (and extra inputs) and their targets.
+struct VolatilitySamples: TrainingSamples {
+    let daily: DailyVariance
+    let end: Int
+    let scaling: VolatilityScaling
+    let inputs: NetworkInputs
+    let origins: TrainingOrigins
+    private let features: [[Float]]
+
+    init(_ daily: DailyVariance, extra: ExtraColumns, end: Int, options: ForecastOptions, validationFraction: Double) {
+        origins = TrainingOrigins(end: end, window: options.window, horizon: options.horizon, validationFraction: validationFraction)!
+        scaling = VolatilityScaling(fitting: daily, end: end, fitOrigins: origins.fit, horizon: options.horizon)
+        inputs = NetworkInputs(extra, fittingEnd: end)
+        features = inputs.features(own: scaling.inputs(daily))
+        (self.daily, self.end) = (daily, end)
+    }
+
+    func samples(_ origins: [Int], window: Int, horizon: Int) -> (inputs: Tensor, targets: [Float]) {
+        (Windows.inputs(features, origins: origins, window: window), origins.map { scaling.target(daily, origin: $0, horizon: horizon) })
+    }
+}
+
 extension ForecastPipeline {
     /// The volatility network trained on days 0 … end-1 (early stopping on the validation origins, which also
     /// calibrate its level), and the baselines fitted on the same part.
     static func fitVolatility(_ daily: DailyVariance, extra: ExtraColumns, end: Int, network: NetworkDefinition, setup: TrainingSetup, options: ForecastOptions,
                               record: RecordedRun?) throws -> FittedVolatilityModels {
-        let horizon = options.horizon
-        let origins = TrainingOrigins(end: end, window: options.window, horizon: horizon, validationFraction: setup.validationSplit)!
-        let scaling = VolatilityScaling(fitting: daily, end: end, fitOrigins: origins.fit, horizon: horizon)
-        let inputs = NetworkInputs(extra, fittingEnd: end)
-        let features = inputs.features(own: scaling.inputs(daily))
-        func dataset(_ origins: [Int]) -> Dataset {
-            Dataset(inputs: Windows.inputs(features, origins: origins, window: options.window),
-                    targets: .values(Tensor(shape: [origins.count, 1], scalars: origins.map { scaling.target(daily, origin: $0, horizon: horizon) })))
-        }
-        let built = try network.build(window: options.window, features: inputs.count, horizon: 1, seed: options.seed)
-        let trainer = Trainer(model: built.model, optimizer: setup.optimizer(for: built.model.parameters()), loss: setup.loss(default: .mse),
-                              config: setup.config(seed: options.seed, progress: record == nil ? .silent : options.progress))
-        let history = try record.map { try $0.fit(trainer, dataset(origins.fit), validation: dataset(origins.validation)) }
-            ?? trainer.fit(dataset(origins.fit), validation: dataset(origins.validation))
+        let samples = VolatilitySamples(daily, extra: extra, end: end, options: options, validationFraction: setup.validationSplit)
+        let (built, history) = try train(network, samples: [samples], outputs: 1, loss: setup.loss(default: .mse), setup: setup, options: options,
+                                         record: record)
+        return try volatilityModels(samples, built: built, history: history, name: network.name, setup: setup, options: options)
+    }
 
-        var forecaster = VolatilityNetwork(name: network.name, model: built.model, window: options.window, batchSize: setup.batchSize, scaling: scaling,
-                                          inputs: inputs)
-        let uncalibrated = try forecaster.forecast(daily, origins: origins.validation, horizon: horizon)
-        let ratios = zip(origins.validation, uncalibrated).map { daily.realised(origin: $0, horizon: horizon) / $1 }
+    /// The trained network (one ticker's, or a `--global` one) as this ticker's forecaster, its level calibrated on
+    /// the ticker's validation origins, next to the baselines fitted on its training part.
+    static func volatilityModels(_ samples: VolatilitySamples, built: BuiltModel, history: History, name: String, setup: TrainingSetup,
+                                 options: ForecastOptions) throws -> FittedVolatilityModels {
+        let (daily, horizon, validation) = (samples.daily, options.horizon, samples.origins.validation)
+        var forecaster = VolatilityNetwork(name: name, model: built.model, window: options.window, batchSize: setup.batchSize, scaling: samples.scaling,
+                                           inputs: samples.inputs)
+        let uncalibrated = try forecaster.forecast(daily, origins: validation, horizon: horizon)
+        let ratios = zip(validation, uncalibrated).map { daily.realised(origin: $0, horizon: horizon) / $1 }
         forecaster.calibration = ratios.reduce(0, +) / Double(ratios.count)
-        return FittedVolatilityModels(network: forecaster, baselines: [GarchForecaster(fitting: daily, end: end), EwmaForecaster(), HistoricalMeanForecaster()],
+        return FittedVolatilityModels(network: forecaster, baselines: [GarchForecaster(fitting: daily, end: samples.end), EwmaForecaster(), HistoricalMeanForecaster()],
                                       built: built, history: history)
     }
 }

@@ -20,6 +20,11 @@ public struct VolatilityReport {
     public let ahead: [HorizonForecast]
     public let artifacts: [String]
     public let seconds: Double
+
+    init(_ result: HorizonRunResult, ticker: String, split: SeriesSplit, proxy: VolatilityProxy, plan: ForecastPipeline.Plan) {
+        (runID, self.ticker, model, self.proxy, horizon, testOrigins) = (result.runID, ticker, plan.network.name, proxy, plan.options.horizon, split.testOrigins.count)
+        (history, trainings, metrics, ahead, artifacts, seconds) = (result.history, result.trainings, result.metrics, result.ahead, result.artifacts, result.seconds)
+    }
 }
 
 /// `forecast --target volatility`: the network forecasts the realised variance of the next h days (the sum of the
@@ -29,47 +34,82 @@ public struct VolatilityReport {
 extension ForecastPipeline {
     public static func runVolatility(_ plan: Plan, store: Store) throws -> [VolatilityReport] {
         let datasetID = try registerPrices(plan, store: store)
+        if plan.options.global { return try runGlobalVolatility(plan, datasetID: datasetID, store: store) }
         return try plan.series.map { series, split in
             try runVolatilityTicker(series, split: split, plan: plan, datasetID: datasetID, store: store)
         }
     }
 
+    /// The ticker's daily variance with its proxy (from `--volatility-proxy` and whether the file has High and Low), logged.
+    private static func dailyVariance(_ series: PriceSeries, plan: Plan) throws -> (proxy: VolatilityProxy, daily: DailyVariance) {
+        let proxy = try VolatilityProxy.choose(plan.options.volatilityProxy ?? "auto", hasRange: series.hasRange)
+        let daily = try DailyVariance(series: series, proxy: proxy, path: plan.file.path)
+        plan.options.log("\(series.ticker): \(series.count) prices from \(series.dates.first!) to \(series.dates.last!); daily variance: "
+            + (proxy == .parkinson ? "Parkinson's range estimator (High and Low)" : "squared close-to-close log returns")
+            + "; target: the realised variance of the next \(plan.options.horizon) days (%², log returns × 100)")
+        return (proxy, daily)
+    }
+
     private static func runVolatilityTicker(_ series: PriceSeries, split: SeriesSplit, plan: Plan, datasetID: Int64,
                                             store: Store) throws -> VolatilityReport {
-        let (options, network, horizon) = (plan.options, plan.network, plan.options.horizon)
-        let proxy = try VolatilityProxy.choose(options.volatilityProxy ?? "auto", hasRange: series.hasRange)
-        let daily = try DailyVariance(series: series, proxy: proxy, path: plan.file.path)
-        let dates = series.dates
-        options.log("\(series.ticker): \(series.count) prices from \(dates.first!) to \(dates.last!); daily variance: "
-            + (proxy == .parkinson ? "Parkinson's range estimator (High and Low)" : "squared close-to-close log returns")
-            + "; target: the realised variance of the next \(horizon) days (%², log returns × 100)")
+        let (options, network) = (plan.options, plan.network)
+        let (proxy, daily) = try dailyVariance(series, plan: plan)
         options.log("Network '\(network.name)': the \(options.window) standardised log daily variances" + inputsNote(plan.extra(series))
                     + " up to an origin in, the log realised variance out")
-
         var config = runConfig(series: series, split: split, plan: plan, target: "volatility")
         config.volatilityProxy = proxy
         config.baselines = FittedVolatilityModels.baselineNames
         let result = try recordHorizonRun(series, split: split, plan: plan, datasetID: datasetID, store: store, target: "volatility", config: config,
                                           keyMetric: "\(network.name).qlike", fit: { end, record in
-            let fitted = try fitVolatility(daily, extra: plan.extra(series), end: end, network: network, setup: plan.setup, options: options, record: record)
-            let preprocessing = VolatilityPreprocessing(ticker: series.ticker, proxy: proxy, window: options.window, horizon: horizon,
-                                                        scaling: fitted.network.scaling, calibration: fitted.network.calibration,
-                                                        trainedThrough: dates[end - 1].description, inputs: fitted.network.inputs.recorded)
-            return FittedBlock(built: fitted.built, history: fitted.history, preprocessing: preprocessing) { origins in
-                try fitted.all.flatMap { model in
-                    zip(origins, try model.forecast(daily, origins: origins, horizon: horizon)).map { origin, predicted in
-                        HorizonForecast(model: model.name, origin: origin, predicted: predicted,
-                                        actual: origin + horizon < series.count ? daily.realised(origin: origin, horizon: horizon) : nil)
-                    }
+            volatilityBlock(try fitVolatility(daily, extra: plan.extra(series), end: end, network: network, setup: plan.setup, options: options, record: record),
+                            series: series, proxy: proxy, daily: daily, end: end, options: options)
+        }, metrics: { VolatilityMetrics.table($0, horizon: options.horizon) }, charts: volatilityCharts(plan))
+        return VolatilityReport(result, ticker: series.ticker, split: split, proxy: proxy, plan: plan)
+    }
+
+    /// `--global --target volatility`: one network trained on every ticker's pooled windows (see `recordGlobalHorizon`).
+    private static func runGlobalVolatility(_ plan: Plan, datasetID: Int64, store: Store) throws -> [VolatilityReport] {
+        let (options, network, setup) = (plan.options, plan.network, plan.setup)
+        let variances = try plan.series.map { try dailyVariance($0.series, plan: plan) }
+        var config = runConfig(series: plan.series[0].series, split: plan.series[0].split, plan: plan, target: "volatility")
+        config.volatilityProxy = Set(variances.map(\.proxy)).count == 1 ? variances[0].proxy : nil
+        config.baselines = FittedVolatilityModels.baselineNames
+        let results = try recordGlobalHorizon(plan, datasetID: datasetID, store: store, target: "volatility", config: config, keyMetric: "qlike",
+                                              outputs: 1, loss: setup.loss(default: .mse), samples: { index in
+            VolatilitySamples(variances[index].daily, extra: plan.extra(plan.series[index].series), end: plan.series[index].split.testStart,
+                              options: options, validationFraction: setup.validationSplit)
+        }, block: { samples, index, built, history in
+            volatilityBlock(try volatilityModels(samples, built: built, history: history, name: network.name, setup: setup, options: options),
+                            series: plan.series[index].series, proxy: variances[index].proxy, daily: samples.daily, end: samples.end, options: options)
+        }, metrics: { VolatilityMetrics.table($0, horizon: options.horizon) }, charts: volatilityCharts(plan))
+        return zip(plan.series, zip(results, variances)).map { ticker, result in
+            VolatilityReport(result.0, ticker: ticker.series.ticker, split: ticker.split, proxy: result.1.proxy, plan: plan)
+        }
+    }
+
+    /// The fitted models of one block as the walk-forward sees them: every model's forecasts with the realised
+    /// variance where the data has it, and the network's preprocessing for its card.
+    private static func volatilityBlock(_ fitted: FittedVolatilityModels, series: PriceSeries, proxy: VolatilityProxy, daily: DailyVariance, end: Int,
+                                        options: ForecastOptions) -> FittedBlock {
+        let horizon = options.horizon
+        let preprocessing = VolatilityPreprocessing(ticker: series.ticker, proxy: proxy, window: options.window, horizon: horizon,
+                                                    scaling: fitted.network.scaling, calibration: fitted.network.calibration,
+                                                    trainedThrough: series.dates[end - 1].description, inputs: fitted.network.inputs.recorded)
+        return FittedBlock(built: fitted.built, history: fitted.history, preprocessing: preprocessing) { origins in
+            try fitted.all.flatMap { model in
+                zip(origins, try model.forecast(daily, origins: origins, horizon: horizon)).map { origin, predicted in
+                    HorizonForecast(model: model.name, origin: origin, predicted: predicted,
+                                    actual: origin + horizon < series.count ? daily.realised(origin: origin, horizon: horizon) : nil)
                 }
             }
-        }, metrics: { VolatilityMetrics.table($0, horizon: horizon) }, charts: { run, forecasts in
-            [try run.artifact("volatility.svg", kind: "chart", figure: volatilityChart(ticker: series.ticker, model: network.name, dates: dates,
-                                                                                        horizon: horizon, forecasts: forecasts))]
-        })
-        return VolatilityReport(runID: result.runID, ticker: series.ticker, model: network.name, proxy: proxy, horizon: horizon,
-                                testOrigins: split.testOrigins.count, history: result.history, trainings: result.trainings, metrics: result.metrics,
-                                ahead: result.ahead, artifacts: result.artifacts, seconds: result.seconds)
+        }
+    }
+
+    private static func volatilityCharts(_ plan: Plan) -> HorizonCharts {
+        { run, series, folder, forecasts in
+            [try run.artifact(folder + "volatility.svg", kind: "chart", figure: volatilityChart(ticker: series.ticker, model: plan.network.name, dates: series.dates,
+                                                                                                 horizon: plan.options.horizon, forecasts: forecasts))]
+        }
     }
 
     /// Realised volatility (the square root of the realised variance of the h days after each test origin) against
