@@ -20,7 +20,7 @@ func measureFolderTraining(executable: String) throws -> Measurement {
     process.arguments = ["train", fashionMNISTFolder, "--model", "keras-convnet", "--epochs", "1", "--seed", "0",
                          "--db", scratch + "/bench.db", "--out", scratch + "/out"]
     process.standardOutput = FileHandle.nullDevice
-    let seconds = try timedThrowing {
+    let seconds = try timed {
         try process.run()
         process.waitUntilExit()
     }
@@ -55,11 +55,4 @@ func folderTrainingLines(executable: String, benchConvNet: Measurement?) -> (lin
         csv.append("end_to_end,epoch_rate_share_of_bench,\(cell(pipeline / bench, "%.4f")),,,")
     }
     return (lines, csv)
-}
-
-/// Seconds taken by `body`, which may throw.
-func timedThrowing(_ body: () throws -> Void) throws -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }

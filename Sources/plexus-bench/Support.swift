@@ -5,9 +5,9 @@ import Plexus
 typealias Measurement = [String: Double]
 
 /// Seconds taken by `body`.
-func timed(_ body: () -> Void) -> Double {
+func timed(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
-    body()
+    try body()
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
