@@ -14,7 +14,7 @@ TEST_VENV := .build/venv
 # The Python of the benchmarks' PyTorch peers and of `make fixtures`: a venv with tools/requirements-bench.txt.
 BENCH_VENV := .build/bench-venv
 
-.PHONY: demo test bench deps build builtin-pipelines install uninstall fixtures clean test-venv bench-venv bench-dist bench-kmeans fuzz fuzz-corpus
+.PHONY: demo test bench deps build builtin-pipelines install uninstall fixtures clean test-venv bench-venv bench-dist bench-kmeans bench-memory fuzz fuzz-corpus
 
 ## Install the missing Debian packages (oneDNN, libpng, SQLite, cairo and pango with the DejaVu and WenQuanYi (CJK) fonts, libcrypto, nifticlib, Open MPI,
 ## iproute2 for the two-host test).
@@ -101,6 +101,12 @@ bench: build bench-venv
 bench-kmeans: build bench-venv
 	sh data/classify/build.sh && sh data/cluster/build.sh
 	PLEXUS_PYTHON=$(CURDIR)/$(BENCH_VENV)/bin/python $(RELEASE_BIN)/plexus-bench --kmeans-table
+
+## Streaming a folder larger than memory: 200,000 PNGs of 64x64 RGB (9.8 GB as Float32), classify train --epochs 1 and
+## classify predict, peak RSS of each (bench/memory-results.csv). Not part of `make bench` or `make test`: it writes
+## 2.5 GB of images once and takes minutes. COUNT=20000 for a quicker look.
+bench-memory: build
+	$(RELEASE_BIN)/plexus-bench --memory-table $(or $(COUNT),200000)
 
 ## Data-parallel training: samples/s of 1 process x 2 threads against mpirun -np 2 x 1 thread, all-reduce time per
 ## step, beside PyTorch DistributedDataParallel (gloo) on the same workloads.

@@ -134,7 +134,7 @@ public enum AnomalyTraining {
             detector.ensemble = EnsembleWeights.fit(learned: inside(kind.method), intensity: inside(.intensity), quantile: options.settings.pixelQuantile)
             let analyses = try detector.analyse(heldOut)
             var thresholds: [Method: MethodThreshold] = [:], calibrations: [Method: Calibration] = [:], flagged: [Method: Double] = [:]
-            var metrics: [String: Double] = ["\(kind).val_loss": trainer.evaluate(data.val).loss]
+            var metrics: [String: Double] = ["\(kind).val_loss": try trainer.evaluate(data.val).loss]
             if let patchCore { metrics["patchcore.memory_bank_patches"] = Double(patchCore.bank.count) }
             for method in detector.methods {
                 let calibration = Calibration(normalScores: analyses.map { $0.maps[method]!.score }, quantile: options.thresholdQuantile)

@@ -17,7 +17,7 @@ enum Artifacts {
     }
 
     /// The misclassified images of `images`, most confident first.
-    static func mistakes(_ images: LabelledImages, probabilities: ClassProbabilities, geometry: ImageGeometry) -> (shown: [Plots.Mistake], total: Int) {
+    static func mistakes(_ images: LabelledImages, probabilities: ClassProbabilities, geometry: ImageGeometry) throws -> (shown: [Plots.Mistake], total: Int) {
         let classes = probabilities.classes
         let size = geometry.channels * geometry.width * geometry.height
         var wrong: [(index: Int, predicted: Int, confidence: Float)] = []
@@ -28,9 +28,11 @@ enum Artifacts {
             }
         }
         wrong.sort { $0.confidence > $1.confidence }
-        let pixels = wrong.isEmpty ? [] : images.inputs.scalars
-        let shown = wrong.prefix(48).map { item in
-            Plots.Mistake(pixels: pixels[item.index * size ..< (item.index + 1) * size], actual: classes[images.labels[item.index]],
+        let shownItems = Array(wrong.prefix(48))
+        // Only the images shown are read (again, when the images are streamed).
+        let pixels = shownItems.isEmpty ? [] : try images.inputs.batch(shownItems.map(\.index)).scalars
+        let shown = shownItems.enumerated().map { position, item in
+            Plots.Mistake(pixels: pixels[position * size ..< (position + 1) * size], actual: classes[images.labels[item.index]],
                           predicted: classes[item.predicted], confidence: item.confidence)
         }
         return (shown, wrong.count)

@@ -49,9 +49,9 @@ struct ClassProbabilities {
 }
 
 extension ClassProbabilities {
-    /// Softmax of the model's logits for every image of `inputs` ([N, C, H, W]), `batchSize` images at a time, the
+    /// Softmax of the model's logits for every image of `inputs` ([N, C, H, W], perhaps streamed), `batchSize` images at a time, the
     /// images split over the processes under `mpirun`.
-    init(model: Module, inputs: Tensor, classes: [String], batchSize: Int = 256) throws {
+    init(model: Module, inputs: Samples, classes: [String], batchSize: Int = 256) throws {
         self.classes = classes
         values = try model.predictAcrossProcesses(inputs, batchSize: batchSize).softmax(axis: -1).scalars
     }

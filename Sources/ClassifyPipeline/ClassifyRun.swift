@@ -23,6 +23,8 @@ public struct TrainOptions {
     /// Train on at most this many images per class of the training folder (a seeded pick): quick runs.
     public var maxPerClass: Int?
     public var seed: UInt64 = 42
+    /// Decoded images are kept in memory up to this many bytes (as Float32); a larger data set is streamed.
+    public var memoryBudget = ImageMemory.defaultBudget
     /// Where artifacts go; nil means `runs/<run id>/`.
     public var outputDirectory: String?
     public var progress: ProgressStyle = .automatic
@@ -37,7 +39,8 @@ public struct TrainOptions {
 
     var dataOptions: LabelledData.Options {
         LabelledData.Options(directory: directory, testDirectory: testDirectory, validationFraction: validationSplit ?? 0.1,
-                             imageSize: imageSize, color: color, strict: strict, maxPerClass: maxPerClass, seed: seed)
+                             imageSize: imageSize, color: color, strict: strict, maxPerClass: maxPerClass, seed: seed,
+                             memoryBudget: memoryBudget)
     }
 }
 
@@ -171,6 +174,7 @@ public enum ClassifyPipeline {
             run.metrics("train", [
                 "seconds": trainingSeconds, "seconds_per_epoch": history.secondsPerEpoch, "images_per_second": trainingRate,
                 "parameters": Double(model.parameterCount), "epochs": epochs, "best_epoch": Double(history.bestEpoch),
+                "peak_rss_mb": ProcessMemory.peakMegabytes(),
             ])
             let predictions = probabilities.predictions(paths: evaluated.paths, labels: evaluated.labels.map { data.classes[$0] })
             ClassifyTables.record(predictions, confusion: evaluation, in: run)
@@ -179,7 +183,7 @@ public enum ClassifyPipeline {
             let title = "Run \(run.id) \(name), \(evaluatedSplit)"
             let artifacts = [weightsPath]
                 + (try Artifacts.record(in: run, history: history, report: evaluation,
-                                        mistakes: Artifacts.mistakes(evaluated, probabilities: probabilities, geometry: data.geometry),
+                                        mistakes: try Artifacts.mistakes(evaluated, probabilities: probabilities, geometry: data.geometry),
                                         geometry: data.geometry, title: title))
             return TrainReport(
                 runID: run.id, modelName: name, pipelineFile: pipeline.file, classes: data.classes, geometry: data.geometry,

@@ -1,5 +1,7 @@
+import Foundation
 import Plexus
 import PlexusFormats
+import PlexusKit
 
 /// Colour mode of the model's input: `gray` (1 channel) or `rgb` (3).
 public enum ColorMode: String, CaseIterable, Sendable, Codable {
@@ -37,8 +39,8 @@ public struct ImageGeometry: Equatable, Sendable {
     /// The geometry for a training set: the given size or the first image's, the given colour or `rgb` when any
     /// image has colour (palette files count as colour) and `gray` otherwise.
     static func infer(from files: [ImageFile], size: (width: Int, height: Int)?, color: ColorMode?) -> ImageGeometry {
-        let first = files[0].image
-        let channels = color?.channels ?? (files.contains { $0.image.channels >= 3 } ? 3 : 1)
+        let first = files[0]
+        let channels = color?.channels ?? (files.contains { $0.channels >= 3 } ? 3 : 1)
         return ImageGeometry(width: size?.width ?? first.width, height: size?.height ?? first.height, channels: channels)
     }
 
@@ -55,12 +57,45 @@ public struct ImageGeometry: Equatable, Sendable {
         return output
     }
 
-    /// The images as one [N, C, H, W] tensor.
-    func tensor(_ images: [PNGImage]) -> Tensor {
+    /// The files' images as model inputs, [N, C, H, W]: one tensor when the scan kept every decoded image, else
+    /// streamed, each batch decoded from its files on the loader thread. Each decoded image is released once it is
+    /// in the tensor, so memory holds the images or the tensor, not both.
+    func samples(_ files: inout [ImageFile]) -> Samples {
+        guard files.allSatisfy({ $0.image != nil }) else { return Samples(ImageFileSource(paths: files.map(\.path), geometry: self)) }
         var scalars: [Float] = []
-        scalars.reserveCapacity(images.count * channels * width * height)
-        for image in images { scalars += pixels(of: image) }
-        return Tensor(shape: [images.count] + shape, scalars: scalars)
+        scalars.reserveCapacity(files.count * channels * width * height)
+        for index in files.indices {
+            if let image = files[index].image { scalars += pixels(of: image) }
+            files[index].image = nil
+        }
+        return Samples(Tensor(shape: [files.count] + shape, scalars: scalars))
+    }
+}
+
+/// PNG files decoded and converted to `geometry` when a batch needs them: a folder larger than memory trains and
+/// predicts with memory bounded by the batch size.
+struct ImageFileSource: SampleSource {
+    let paths: [String]
+    let geometry: ImageGeometry
+
+    var count: Int { paths.count }
+    var sampleShape: [Int] { geometry.shape }
+
+    func load(_ indices: [Int], into output: UnsafeMutableBufferPointer<Float>) throws {
+        let size = geometry.shape.reduce(1, *)
+        for (position, index) in indices.enumerated() {
+            let path = paths[index]
+            let bytes: [UInt8]
+            do {
+                bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+            } catch {
+                throw ImageFileError(description: "\(path): cannot read file (\(error.localizedDescription)); it was readable when the folder was scanned")
+            }
+            let pixels = geometry.pixels(of: try PNG.decode(bytes, path: path))
+            pixels.withUnsafeBufferPointer { source in
+                _ = UnsafeMutableBufferPointer(rebasing: output[position * size ..< (position + 1) * size]).initialize(from: source)
+            }
+        }
     }
 }
 

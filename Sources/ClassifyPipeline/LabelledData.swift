@@ -4,14 +4,14 @@ import PlexusFormats
 import PlexusKit
 import PlexusStore
 
-/// Images with known classes as one tensor, with the paths they came from.
+/// Images with known classes, in memory or streamed from their files, with the paths they came from.
 struct LabelledImages {
     let paths: [String]
     let labels: [Int]
     /// [N, C, H, W].
-    let inputs: Tensor
+    let inputs: Samples
 
-    var dataset: Dataset { Dataset(inputs: inputs, targets: .classes(labels)) }
+    var dataset: Dataset { Dataset(samples: inputs, targets: .classes(labels)) }
     var count: Int { labels.count }
 }
 
@@ -44,66 +44,68 @@ struct LabelledData {
         var strict: Bool
         var maxPerClass: Int?
         var seed: UInt64
+        /// Bytes of decoded images (as Float32) kept in memory; larger data sets are streamed from their files.
+        var memoryBudget: Int
     }
 
     /// Reads both folders, checks them, splits the training folder (stratified, seeded, no content in two splits),
     /// and builds the tensors. Nothing is written: `register` stores the data set when a run is about to start.
     static func load(_ options: Options, log: (String) -> Void) throws -> LabelledData {
         let start = Date()
-        let (classes, scan) = try ImageFolder.labelled(options.directory, strict: options.strict)
+        var (classes, scan) = try ImageFolder.labelled(options.directory, strict: options.strict, budget: options.memoryBudget)
         report(scan.skipped, in: options.directory, log: log)
         log(String(format: "%@: %d images in %d classes (read in %.1f s)", options.directory, scan.files.count, classes.count,
                    Date().timeIntervalSince(start)))
         var files = scan.files
+        let trainDecoded = scan.isDecoded
+        scan.files = []  // `files` holds the decoded images now, so that releasing them frees memory
         if let limit = options.maxPerClass { files = sample(files, perClass: limit, seed: options.seed) }
         let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
 
-        var testFiles: [ImageFile] = []
-        var skipped = scan.skipped.count
+        var testScan = ImageScan(budget: scan.remainingBudget)
         if let testDirectory = options.testDirectory {
-            let (testClasses, testScan) = try ImageFolder.labelled(testDirectory, strict: options.strict, minimumClasses: 1)
+            let (testClasses, found) = try ImageFolder.labelled(testDirectory, strict: options.strict, minimumClasses: 1,
+                                                                 budget: scan.remainingBudget)
             if let unknown = testClasses.first(where: { classIndex[$0] == nil }) {
                 throw ClassifyError("\(Paths.join(testDirectory, unknown)): class '\(unknown)' is not one of the training classes "
                                     + "(\(classes.joined(separator: ", ")))")
             }
-            report(testScan.skipped, in: testDirectory, log: log)
-            log("\(testDirectory): \(testScan.files.count) test images")
-            testFiles = testScan.files
-            skipped += testScan.skipped.count
+            report(found.skipped, in: testDirectory, log: log)
+            log("\(testDirectory): \(found.files.count) test images")
+            testScan = found
+        }
+        if !trainDecoded || !testScan.isDecoded {
+            // Both folders stream when either is over the shared budget.
+            for index in files.indices { files[index].image = nil }
+            testScan.dropDecoded()
+            log(String(format: "The decoded images would take more than %.0f MB (--cache-mb): each batch is read from its files", Double(options.memoryBudget) / 1_048_576))
         }
 
         let geometry = ImageGeometry.infer(from: files, size: options.imageSize, color: options.color)
-        let hashes = try files.map { try SHA256.hex($0.bytes) }
-        let testHashes = try testFiles.map { try SHA256.hex($0.bytes) }
         let labels = files.map { classIndex[$0.label!]! }
-        let split = DataSplit.stratified(labels: labels, hashes: hashes, testHashes: Set(testHashes),
+        let split = DataSplit.stratified(labels: labels, hashes: files.map(\.sha256), testHashes: Set(testScan.files.map(\.sha256)),
                                          fraction: options.validationFraction, seed: options.seed)
 
-        func rows(_ indices: [Int], _ name: String) -> [ImageRow] {
-            indices.map { index in
-                let file = files[index]
-                return ImageRow(path: file.path, label: file.label, split: name, width: file.image.width, height: file.image.height,
-                                channels: file.image.channels, sha256: hashes[index], png: file.bytes)
-            }
-        }
-        let testRows = zip(testFiles, testHashes).map { file, hash in
-            ImageRow(path: file.path, label: file.label, split: "test", width: file.image.width, height: file.image.height,
-                     channels: file.image.channels, sha256: hash, png: file.bytes)
-        }
+        func rows(_ indices: [Int], _ name: String) -> [ImageRow] { indices.map { files[$0].row(split: name) } }
         let source = "classify train \(options.directory)" + (options.testDirectory.map { " --test \($0)" } ?? "")
             + String(format: " (validation %.3g stratified, seed %llu%@)", options.validationFraction, options.seed,
                      options.maxPerClass.map { ", at most \($0) per class" } ?? "")
 
+        // Each split's images move into its tensor, leaving `files` without them.
         func images(_ indices: [Int]) -> LabelledImages {
-            LabelledImages(paths: indices.map { files[$0].path }, labels: indices.map { labels[$0] },
-                           inputs: geometry.tensor(indices.map { files[$0].image }))
+            var subset = indices.map { files[$0] }
+            for index in indices { files[index].image = nil }
+            return LabelledImages(paths: subset.map(\.path), labels: indices.map { labels[$0] }, inputs: geometry.samples(&subset))
         }
+        var testFiles = testScan.files
+        testScan.dropDecoded()
         let test = testFiles.isEmpty ? nil : LabelledImages(paths: testFiles.map(\.path), labels: testFiles.map { classIndex[$0.label!]! },
-                                                            inputs: geometry.tensor(testFiles.map(\.image)))
+                                                            inputs: geometry.samples(&testFiles))
         return LabelledData(classes: classes, geometry: geometry, train: images(split.train),
                             validation: split.validation.isEmpty ? nil : images(split.validation), test: test, split: split,
-                            validationFraction: options.validationFraction, skipped: skipped,
-                            rows: rows(split.train, "train") + rows(split.validation, "val") + rows(split.leftOutAsInTest, "excluded") + testRows,
+                            validationFraction: options.validationFraction, skipped: scan.skipped.count + testScan.skipped.count,
+                            rows: rows(split.train, "train") + rows(split.validation, "val") + rows(split.leftOutAsInTest, "excluded")
+                                + testFiles.map { $0.row(split: "test") },
                             name: options.directory + (options.testDirectory.map { " + " + $0 } ?? ""), source: source,
                             classCounts: classes.indices.map { index in labels.filter { $0 == index }.count })
     }

@@ -70,7 +70,7 @@ public struct Autoencoder {
         let trainer = Trainer(model: model, optimizer: setup.optimizer(for: model.parameters()), loss: setup.loss(default: .mse),
                               config: setup.config(seed: seed, progress: progress))
         let history = try run.fit(trainer, train, validation: validation.count > 0 ? validation : nil)
-        return (history, trainer.evaluate(all).loss)
+        return (history, try trainer.evaluate(all).loss)
     }
 
     /// The embedding of each row of `data`.

@@ -104,7 +104,7 @@ public enum Demo {
             _ = try baselineTrainer.fit(train, validation: validation)
 
             var metrics: [String: Double] = [:]
-            for (name, evaluation) in [("mlp", trainer.evaluate(test)), ("logistic", baselineTrainer.evaluate(test))] {
+            for (name, evaluation) in [("mlp", try trainer.evaluate(test)), ("logistic", try baselineTrainer.evaluate(test))] {
                 metrics["\(name).loss"] = evaluation.loss
                 metrics["\(name).accuracy"] = evaluation.metrics["accuracy"]
             }
@@ -119,7 +119,7 @@ public enum Demo {
     /// A content hash of a generated dataset, so the same data is recognised as the same `datasets` row.
     static func fingerprint(_ data: Dataset) throws -> String {
         var bytes: [UInt8] = []
-        for value in data.inputs.scalars { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
+        for value in try data.inputs.batch(Array(0..<data.count)).scalars { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
         if case .classes(let labels) = data.targets { bytes += labels.map { UInt8(truncatingIfNeeded: $0) } }
         return try SHA256.hex(bytes)
     }

@@ -8,12 +8,17 @@ extension Module {
     /// computed (and rank 0 records them). A collective: every process calls it with the same inputs. Without
     /// `mpirun`, simply `predict`.
     public func predictAcrossProcesses(_ inputs: Tensor, batchSize: Int) throws -> Tensor {
+        try predictAcrossProcesses(Samples(inputs), batchSize: batchSize)
+    }
+
+    /// `predictAcrossProcesses` for inputs that may be streamed from a `SampleSource`.
+    public func predictAcrossProcesses(_ inputs: Samples, batchSize: Int) throws -> Tensor {
         let world = DistributedJob.world
-        guard world.isDistributed else { return predict(inputs, batchSize: batchSize) }
-        let count = inputs.shape[0]
+        guard world.isDistributed else { return try predict(inputs, batchSize: batchSize) }
+        let count = inputs.count
         let batches = DataShard(index: world.rank, count: world.size).part(of: 0..<(count + batchSize - 1) / batchSize)
         let rows = Array(batches.lowerBound * batchSize..<min(batches.upperBound * batchSize, count))
-        let own = rows.isEmpty ? nil : predict(inputs.indexSelect(axis: 0, indices: rows), batchSize: batchSize)
+        let own = rows.isEmpty ? nil : try predict(inputs.subset(rows), batchSize: batchSize)
         var whole: [UInt8] = []
         if let parts = try world.gather(own.map(TensorBytes.encode) ?? []) {
             let tensors = try parts.filter { !$0.isEmpty }.map(TensorBytes.decode)

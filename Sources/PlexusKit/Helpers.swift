@@ -25,3 +25,22 @@ public enum Statistics {
         return Double(sorted[lower]) * (1 - fraction) + Double(sorted[upper]) * fraction
     }
 }
+
+/// This process's memory, as runs record it (`peak_rss_mb`) and the bench reports it.
+public enum ProcessMemory {
+    /// Peak resident memory of this process in MiB (`VmHWM` of /proc/self/status, what `ru_maxrss` reports), or 0
+    /// where /proc is not available.
+    public static func peakMegabytes() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kilobytes / 1024
+    }
+}
+
+/// How much decoded image data the image pipelines keep in memory.
+public enum ImageMemory {
+    /// 512 MiB of Float32 pixels: Fashion-MNIST's 70,000 28x28 images (220 MB) stay in memory, a folder of 20,000
+    /// 64x64 colour images (983 MB) is streamed batch by batch.
+    public static let defaultBudget = 512 << 20
+}

@@ -23,6 +23,37 @@ public let imagesMigration = StoreMigration("v1-images", sql: """
     )
     """)
 
+/// Where a row's PNG bytes come from: memory, or the file itself, read when the row is stored (and checked against
+/// the row's hash then), so registering a folder larger than memory never holds all of it at once.
+public enum PNGBytes: Equatable, Sendable {
+    case inline([UInt8])
+    case file(String)
+
+    /// The bytes; a file's must still hash to `sha256`.
+    func load(sha256: String) throws -> [UInt8] {
+        switch self {
+        case .inline(let bytes): return bytes
+        case .file(let path):
+            let bytes: [UInt8]
+            do {
+                bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+            } catch {
+                throw ImageFileError(description: "\(path): cannot read file (\(error.localizedDescription))")
+            }
+            guard try SHA256.hex(bytes) == sha256 else {
+                throw ImageFileError(description: "\(path): the file changed while it was being read (its SHA-256 differs from the first read); run again")
+            }
+            return bytes
+        }
+    }
+}
+
+/// An image file that could be read once and not later: removed, unreadable or changed during a run.
+public struct ImageFileError: UserFacingError {
+    public let description: String
+    public init(description: String) { self.description = description }
+}
+
 /// One row of `images`. `width`, `height` and `channels` are the file's own (before any resizing or colour
 /// conversion a pipeline applies); `label` is nil for unlabelled images.
 public struct ImageRow: Equatable, Sendable {
@@ -33,9 +64,9 @@ public struct ImageRow: Equatable, Sendable {
     public var height: Int
     public var channels: Int
     public var sha256: String
-    public var png: [UInt8]
+    public var png: PNGBytes
 
-    public init(path: String, label: String?, split: String, width: Int, height: Int, channels: Int, sha256: String, png: [UInt8]) {
+    public init(path: String, label: String?, split: String, width: Int, height: Int, channels: Int, sha256: String, png: PNGBytes) {
         self.path = path
         self.label = label
         self.split = split
@@ -49,7 +80,7 @@ public struct ImageRow: Equatable, Sendable {
     /// A row for PNG `bytes` already decoded as `image`; the hash is computed here.
     public init(path: String, label: String?, split: String, png bytes: [UInt8], decoded image: PNGImage) throws {
         self.init(path: path, label: label, split: split, width: image.width, height: image.height, channels: image.channels,
-                  sha256: try SHA256.hex(bytes), png: bytes)
+                  sha256: try SHA256.hex(bytes), png: .inline(bytes))
     }
 
     /// A content hash of a whole data set: every row's path, label, split and image hash. The same files in the same
@@ -82,7 +113,8 @@ extension Store {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for row in rows {
-                try statement.execute([datasetID, row.path, row.label, row.split, row.width, row.height, row.channels, row.sha256, row.png])
+                try statement.execute([datasetID, row.path, row.label, row.split, row.width, row.height, row.channels, row.sha256,
+                                       try row.png.load(sha256: row.sha256)])
             }
         }
     }
@@ -101,7 +133,7 @@ extension Store {
                     throw StoreError(path: self.path, "images of dataset \(datasetID): a row has an empty column")
                 }
                 return ImageRow(path: path, label: row["label"], split: split, width: width, height: height, channels: channels,
-                                sha256: sha256, png: png)
+                                sha256: sha256, png: .inline(png))
             }
         }
     }

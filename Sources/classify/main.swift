@@ -15,6 +15,17 @@ struct ClassifyCommand: ParsableCommand {
         subcommands: [TrainCommand.self, PredictCommand.self, EvaluateCommand.self, CompareCommand.self])
 }
 
+/// How many decoded images stay in memory: `train`, `compare`, `predict` and `evaluate` share it.
+struct MemoryOptions: ParsableArguments {
+    @Option(help: "Keep decoded images in memory up to this many MB (as Float32); a larger data set is read from its files batch by batch, on a loader thread, with memory bounded by the batch size. 0 always streams.")
+    var cacheMb = ImageMemory.defaultBudget >> 20
+
+    func budget() throws -> Int {
+        guard cacheMb >= 0 && cacheMb <= 1 << 30 else { throw ClassifyUsage("--cache-mb must be between 0 and \(1 << 30), found \(cacheMb)") }
+        return cacheMb << 20
+    }
+}
+
 /// Options shared by `train` and `compare`.
 struct DataOptions: ParsableArguments {
     @Argument(help: "Folder with one subfolder of PNGs per class (class order: names sorted alphabetically).") var directory: String
@@ -31,9 +42,11 @@ struct DataOptions: ParsableArguments {
     @Option(help: "SQLite database (default: $PLEXUS_DB, else ./plexus.db).") var db: String?
     @Option(help: "Random seed: the same seed gives the same split and numbers.") var seed: UInt64 = 42
     @Option(help: "Directory for artifacts (default: runs/<run id>/).") var out: String?
+    @OptionGroup var memory: MemoryOptions
 
     func trainOptions() throws -> TrainOptions {
         var options = TrainOptions(directory: directory)
+        options.memoryBudget = try memory.budget()
         options.testDirectory = test
         if let valSplit {
             guard valSplit >= 0 && valSplit < 1 else { throw ClassifyUsage("--val-split must be in [0, 1), found \(valSplit)") }
@@ -123,10 +136,12 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Also write the predictions to this CSV file.") var csv: String?
     @Flag(help: "Fail on a file that is not a valid PNG instead of skipping it.") var strict = false
     @Option(help: "SQLite database (default: $PLEXUS_DB, else ./plexus.db).") var db: String?
+    @OptionGroup var memory: MemoryOptions
 
     func run() throws {
         guard !paths.isEmpty else { throw ClassifyUsage("name at least one PNG file or folder") }
         var options = PredictOptions(runID: runID, paths: paths)
+        options.memoryBudget = try memory.budget()
         options.csvPath = csv
         options.strict = strict
         options.log = log
@@ -148,9 +163,11 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Fail on a file that is not a valid PNG instead of skipping it.") var strict = false
     @Option(help: "SQLite database (default: $PLEXUS_DB, else ./plexus.db).") var db: String?
     @Option(help: "Directory for artifacts (default: runs/<run id>/).") var out: String?
+    @OptionGroup var memory: MemoryOptions
 
     func run() throws {
         var options = EvaluateOptions(runID: runID, directory: directory)
+        options.memoryBudget = try memory.budget()
         options.strict = strict
         options.outputDirectory = out
         options.log = log

@@ -13,25 +13,34 @@ let fashionMNISTFolder = "data/generated/classify/fashion-mnist/train"
 /// `ru_maxrss`, so this must be the only child), and the images/s of its epoch from its database.
 func measureFolderTraining(executable: String) throws -> Measurement {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-bench-folder-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: scratch) }
+    let run = try runClassify(["train", fashionMNISTFolder, "--model", "keras-convnet", "--epochs", "1", "--seed", "0", "--out", scratch + "/out"],
+                              executable: executable, scratch: scratch, split: "train")
+    var usage = rusage()
+    getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+    guard let rate = run.metrics["images_per_second"] else { throw BenchError(description: "plexus-bench: classify recorded no training rate") }
+    return ["seconds": run.seconds, "peak_mb": Double(usage.ru_maxrss) / 1024, "epoch_images_per_second": rate]
+}
+
+/// Runs `classify ARGUMENTS` as a child of this process with a fresh database in `scratch`, and returns its wall
+/// time and the metrics of split `split` its run recorded.
+func runClassify(_ arguments: [String], executable: String, scratch: String, split: String) throws -> (seconds: Double, metrics: [String: Double]) {
     let classify = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("classify").path
     let process = Process()
     process.executableURL = URL(fileURLWithPath: classify)
-    process.arguments = ["train", fashionMNISTFolder, "--model", "keras-convnet", "--epochs", "1", "--seed", "0",
-                         "--db", scratch + "/bench.db", "--out", scratch + "/out"]
+    process.arguments = arguments + ["--db", scratch + "/bench.db"]
     process.standardOutput = FileHandle.nullDevice
     let seconds = try timed {
         try process.run()
         process.waitUntilExit()
     }
-    guard process.terminationStatus == 0 else { throw BenchError(description: "plexus-bench: \(classify) train failed on \(fashionMNISTFolder)") }
-    var usage = rusage()
-    getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-    let store = try Store(path: scratch + "/bench.db")
-    guard let run = try store.runs(limit: 1).first, let rate = try store.metrics(runID: run.id, split: "train")["images_per_second"] else {
-        throw BenchError(description: "plexus-bench: classify recorded no training rate")
+    guard process.terminationStatus == 0 else {
+        throw BenchError(description: "plexus-bench: classify \(arguments.joined(separator: " ")) failed (exit \(process.terminationStatus))")
     }
-    return ["seconds": seconds, "peak_mb": Double(usage.ru_maxrss) / 1024, "epoch_images_per_second": rate]
+    let store = try Store(path: scratch + "/bench.db")
+    guard let run = try store.runs(limit: 1).first else { throw BenchError(description: "plexus-bench: classify \(arguments[0]) recorded no run") }
+    return (seconds, try store.metrics(runID: run.id, split: split))
 }
 
 /// The row, beside the Keras peer, and the pipeline's epoch against the bench's convnet epoch.

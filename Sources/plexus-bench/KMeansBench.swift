@@ -2,6 +2,7 @@ import ClusterPipeline
 import Foundation
 import Plexus
 import PlexusFormats
+import PlexusKit
 
 /// `make bench-kmeans`: k-means++ with 10 restarts, as `cluster` runs it, against scikit-learn's
 /// `KMeans(init="k-means++", n_init=10, algorithm="lloyd")` on the same numbers, in the same run. Each side runs in
@@ -69,7 +70,7 @@ func measureKMeans(_ name: String, file: String) throws -> [String: Double] {
         measurement["seconds"]! += timed { result = KMeans(clusters: k, initializations: 10, seed: 0).fit(data) }
         measurement["inertia.k\(k)"] = result?.inertia
     }
-    measurement["peak_mb"] = peakMemoryMB()
+    measurement["peak_mb"] = ProcessMemory.peakMegabytes()
     return measurement
 }
 

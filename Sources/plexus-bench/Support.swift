@@ -11,14 +11,6 @@ func timed(_ body: () throws -> Void) rethrows -> Double {
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
-/// Peak resident memory of this process in MiB (VmHWM), comparable with the peers' ru_maxrss.
-func peakMemoryMB() -> Double {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-          let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-    return kilobytes / 1024
-}
-
 /// Seconds for one training pass over `batches`, the best of `passes` passes after a few warm-up steps, as the
 /// peers measure it (sub-second epochs vary by tens of percent from pass to pass on a shared machine).
 func trainEpochSeconds(model: Module, optimizer: Optimizer, batches: [(Tensor, Targets)], loss: LossFunction,
@@ -42,15 +34,16 @@ struct Workload {
     let batchSize: Int
     let loss: LossFunction
 
-    /// The data cut into batches in order, as views (made before timing).
+    /// The data cut into batches in order, as views (made before timing). Every workload's data are in memory.
     func orderedBatches() -> [(Tensor, Targets)] {
-        batches(of: data.count, size: batchSize) { start, end in
+        guard let inputs = data.inputs.tensor else { preconditionFailure("bench workloads hold their data in memory") }
+        return batches(of: data.count, size: batchSize) { start, end in
             let targets: Targets
             switch data.targets {
             case .values(let values): targets = .values(values.slice(axis: 0, start: start, end: end))
             case .classes(let labels): targets = .classes(Array(labels[start..<end]))
             }
-            return (data.inputs.slice(axis: 0, start: start, end: end), targets)
+            return (inputs.slice(axis: 0, start: start, end: end), targets)
         }
     }
 }

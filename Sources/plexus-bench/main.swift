@@ -7,7 +7,8 @@ import PlexusKit
 /// (ModelTable.swift).
 ///
 /// `plexus-bench --model NAME` runs one model and prints its measurement as JSON. `--distributed-table` is
-/// `make bench-dist` (see Distributed.swift), `--kmeans-table` is `make bench-kmeans` (KMeansBench.swift).
+/// `make bench-dist` (see Distributed.swift), `--kmeans-table` is `make bench-kmeans` (KMeansBench.swift),
+/// `--memory-table [COUNT]` is `make bench-memory` (MemoryBench.swift).
 
 /// name → (description, benchmark). Each benchmark lives in its own file beside this one.
 let models: [(name: String, description: String, run: () -> Measurement)] = [
@@ -36,6 +37,11 @@ if arguments.contains("--folder-training") {
     print(String(decoding: try JSONSerialization.data(withJSONObject: try measureFolderTraining(executable: arguments[0]), options: [.sortedKeys]), as: UTF8.self))
     exit(0)
 }
+if let flag = arguments.firstIndex(of: "--memory-table") {
+    let count = flag + 1 < arguments.count ? Int(arguments[flag + 1]) ?? 200_000 : 200_000
+    try printMemoryTable(executable: arguments[0], count: count)
+    exit(0)
+}
 if arguments.contains("--kmeans-table") {
     try printKMeansTable(executable: arguments[0])
     exit(0)
@@ -50,7 +56,7 @@ if let flag = arguments.firstIndex(of: "--model"), flag + 1 < arguments.count {
         exit(2)
     }
     var measurement = model.run()
-    measurement["peak_mb"] = peakMemoryMB()
+    measurement["peak_mb"] = ProcessMemory.peakMegabytes()
     let json = try JSONSerialization.data(withJSONObject: measurement, options: [.sortedKeys])
     print(String(decoding: json, as: UTF8.self))
     exit(0)

@@ -111,7 +111,7 @@ final class DetectorTests: XCTestCase {
         let scans = (0..<4).map { _ in SyntheticScans.normal(&rng) }
         let data = SyntheticAnomalies().dataset(scans, seed: 1)
         guard case .values(let targetTensor) = data.targets else { return XCTFail("binary targets as values") }
-        let (inputs, targets) = (data.inputs.scalars, targetTensor.scalars)
+        let (inputs, targets) = (try XCTUnwrap(data.inputs.tensor).scalars, targetTensor.scalars)
         let pixels = 32 * 32
         for sample in 0..<16 {
             let input = inputs[sample * pixels..<(sample + 1) * pixels], target = targets[sample * pixels..<(sample + 1) * pixels]

@@ -40,10 +40,11 @@ final class ImageInputTests: XCTestCase {
         for file in scan.files {
             let name = URL(fileURLWithPath: file.path).deletingPathExtension().lastPathComponent
             let want = name == "gray1" ? levels.map { Float($0 >= 2 ? 1 : 0) } : expected
-            let gray = ImageGeometry(width: 4, height: 2, channels: 1).pixels(of: file.image)
+            let image = try XCTUnwrap(file.image, "a small folder's decoded images are kept")
+            let gray = ImageGeometry(width: 4, height: 2, channels: 1).pixels(of: image)
             XCTAssertEqual(gray.count, 8, name)
             for (value, target) in zip(gray, want) { XCTAssertEqual(value, target, accuracy: 1e-5, name) }
-            let rgb = ImageGeometry(width: 4, height: 2, channels: 3).pixels(of: file.image)
+            let rgb = ImageGeometry(width: 4, height: 2, channels: 3).pixels(of: image)
             XCTAssertEqual(rgb.count, 24, name)
             for (value, target) in zip(rgb, want + want + want) { XCTAssertEqual(value, target, accuracy: 1e-5, name) }
         }
@@ -67,8 +68,8 @@ final class ImageInputTests: XCTestCase {
     }
 
     func testGeometryIsInferredFromTheImages() throws {
-        let gray = ImageFile(path: "a.png", label: "a", bytes: [], image: PNGImage(width: 5, height: 3, channels: 1, pixels: Array(repeating: 0, count: 15)))
-        let rgb = ImageFile(path: "b.png", label: "b", bytes: [], image: PNGImage(width: 2, height: 2, channels: 4, pixels: Array(repeating: 0, count: 16)))
+        let gray = ImageFile(path: "a.png", label: "a", width: 5, height: 3, channels: 1, sha256: "")
+        let rgb = ImageFile(path: "b.png", label: "b", width: 2, height: 2, channels: 4, sha256: "")
         XCTAssertEqual(ImageGeometry.infer(from: [gray, gray], size: nil, color: nil), ImageGeometry(width: 5, height: 3, channels: 1))
         XCTAssertEqual(ImageGeometry.infer(from: [gray, rgb], size: nil, color: nil), ImageGeometry(width: 5, height: 3, channels: 3))
         XCTAssertEqual(ImageGeometry.infer(from: [gray, rgb], size: (8, 6), color: .gray), ImageGeometry(width: 8, height: 6, channels: 1))

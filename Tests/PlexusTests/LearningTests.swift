@@ -36,7 +36,7 @@ final class LearningTests: XCTestCase {
 
     func testMLPLearnsTwoMoons() throws {
         let (history, trainer, test) = try trainMoons(seed: 5)
-        XCTAssertGreaterThan(trainer.evaluate(test).metrics["accuracy"]!, 0.97)
+        XCTAssertGreaterThan(try trainer.evaluate(test).metrics["accuracy"]!, 0.97)
         XCTAssertLessThan(history.epochs.last!.trainLoss, history.epochs.first!.trainLoss / 4)
     }
 
@@ -74,7 +74,7 @@ final class LearningTests: XCTestCase {
         XCTAssertTrue(history.stoppedEarly)
         let best = history.epochs[history.bestEpoch - 1].validationLoss!
         XCTAssertEqual(history.epochs.map { $0.validationLoss! }.min()!, best)
-        XCTAssertEqual(trainer.evaluate(validation).loss, best, accuracy: 1e-6)
+        XCTAssertEqual(try trainer.evaluate(validation).loss, best, accuracy: 1e-6)
     }
 
     func testSummaryListsLayersShapesAndCounts() {

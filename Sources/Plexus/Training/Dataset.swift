@@ -18,21 +18,26 @@ public enum Targets {
     }
 }
 
-/// Samples along the first axis of `inputs`, each with its target.
+/// Samples along the first axis of `inputs`, each with its target. The inputs are in memory, or streamed from a
+/// `SampleSource` batch by batch (`Trainer` reads them on a loader thread).
 public struct Dataset {
-    public let inputs: Tensor
+    public let inputs: Samples
     public let targets: Targets
 
     public init(inputs: Tensor, targets: Targets) {
-        precondition(inputs.shape.first == targets.count, "dataset: \(inputs.shape.first ?? 0) inputs but \(targets.count) targets")
-        self.inputs = inputs
+        self.init(samples: Samples(inputs), targets: targets)
+    }
+
+    public init(samples: Samples, targets: Targets) {
+        precondition(samples.count == targets.count, "dataset: \(samples.count) inputs but \(targets.count) targets")
+        self.inputs = samples
         self.targets = targets
     }
 
     public var count: Int { targets.count }
 
     public func subset(_ indices: [Int]) -> Dataset {
-        Dataset(inputs: inputs.indexSelect(axis: 0, indices: indices), targets: targets.subset(indices))
+        Dataset(samples: inputs.subset(indices), targets: targets.subset(indices))
     }
 
     /// Splits off the last `fraction` of the samples (after a seeded shuffle when `seed` is given) for validation.

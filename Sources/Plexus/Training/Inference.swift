@@ -29,4 +29,14 @@ extension Module {
             return Tensor.concat(batches, axis: 0)
         }
     }
+
+    /// `predict` for inputs that may be streamed: batches are read on a loader thread while the previous one runs.
+    /// Throws the source's error when a sample cannot be read.
+    public func predict(_ inputs: Samples, batchSize: Int) throws -> Tensor {
+        let count = inputs.count
+        precondition(batchSize > 0 && count > 0, "predict needs a positive batch size and at least one sample, found \(batchSize) and \(count)")
+        let batches = stride(from: 0, to: count, by: batchSize).map { Array($0..<min($0 + batchSize, count)) }
+        let loader = BatchLoader(inputs, batches: batches)
+        return try evaluating { Tensor.concat(try batches.map { _ in self(try loader.next()) }, axis: 0) }
+    }
 }

@@ -147,7 +147,7 @@ public final class Trainer {
             var (trainLoss, reported) = trained.means(metrics)
             var validationLoss: Double? = nil
             if let validation {
-                (validationLoss, reported) = try hooks.aggregate(totals(over: ownPart(of: validation)), .validation).means(metrics)
+                (validationLoss, reported) = try hooks.aggregate(try totals(over: ownPart(of: validation)), .validation).means(metrics)
             }
             let monitored = validationLoss ?? trainLoss
             let improved = monitored < loop.best - (config.earlyStopping?.minDelta ?? 0)
@@ -187,17 +187,23 @@ public final class Trainer {
                             printer: ProgressPrinter, start: Date) throws -> LossTotals {
         model.train()
         let order = config.shuffle ? rng.permutation(train.count) : Array(0..<train.count)
-        var totals = LossTotals(metrics: measuringMetrics ? Array(repeating: 0, count: metrics.count) : [])
-        for (batchIndex, batchStart) in stride(from: 0, to: train.count, by: config.batchSize).enumerated() {
+        let batchStarts = Array(stride(from: 0, to: train.count, by: config.batchSize))
+        // This process's part of every batch, known now, so the loader can read ahead.
+        let parts = batchStarts.map { batchStart in
             let batchIndices = order[batchStart..<min(batchStart + config.batchSize, train.count)]
-            let indices = hooks.shard.map { Array($0.part(of: batchIndices)) } ?? Array(batchIndices)
+            return hooks.shard.map { Array($0.part(of: batchIndices)) } ?? Array(batchIndices)
+        }
+        let loader = BatchLoader(train.inputs, batches: parts.filter { !$0.isEmpty })
+        var totals = LossTotals(metrics: measuringMetrics ? Array(repeating: 0, count: metrics.count) : [])
+        for (batchIndex, batchStart) in batchStarts.enumerated() {
+            let indices = parts[batchIndex]
             optimizer.zeroGrad()
             // A process whose share of a short last batch is empty still joins the gradient all-reduce.
-            let batch = indices.isEmpty ? nil : train.subset(indices)
-            let prediction = batch.map { model($0.inputs) }
+            let targets = indices.isEmpty ? nil : train.targets.subset(indices)
+            let prediction = try targets.map { _ in model(try loader.next()) }
             var scalar: Float = 0
-            if let batch, let prediction {
-                let value = loss(prediction, batch.targets)
+            if let targets, let prediction {
+                let value = loss(prediction, targets)
                 scalar = value.item
                 if scalar.isFinite { value.backward() }
             }
@@ -207,13 +213,13 @@ public final class Trainer {
             Autograd.withoutGradient { optimizer.step() }
             totals.loss += Double(scalar) * Double(indices.count)
             totals.count += indices.count
-            if measuringMetrics, let batch, let prediction {
+            if measuringMetrics, let targets, let prediction {
                 Autograd.withoutGradient {
-                    for (index, metric) in metrics.enumerated() { totals.metrics[index] += metric.total(prediction, batch.targets) }
+                    for (index, metric) in metrics.enumerated() { totals.metrics[index] += metric.total(prediction, targets) }
                 }
             }
             // Progress counts the batches of all processes; the loss is this process's.
-            printer.batchFinished(samples: batchStart + batchIndices.count, of: train.count, elapsed: Date().timeIntervalSince(start),
+            printer.batchFinished(samples: min(batchStart + config.batchSize, train.count), of: train.count, elapsed: Date().timeIntervalSince(start),
                                   loss: totals.loss / Double(max(totals.count, 1)))
         }
         return totals
@@ -235,20 +241,22 @@ public final class Trainer {
     }
 
     /// Mean loss and metrics over a dataset in evaluation mode, without recording gradients.
-    public func evaluate(_ data: Dataset) -> (loss: Double, metrics: [String: Double]) {
-        totals(over: data).means(metrics)
+    public func evaluate(_ data: Dataset) throws -> (loss: Double, metrics: [String: Double]) {
+        try totals(over: data).means(metrics)
     }
 
     /// Loss and metric totals over a dataset in evaluation mode, without recording gradients.
-    private func totals(over data: Dataset) -> LossTotals {
-        model.evaluating {
+    private func totals(over data: Dataset) throws -> LossTotals {
+        try model.evaluating {
             var totals = LossTotals(metrics: Array(repeating: 0, count: metrics.count))
-            for start in stride(from: 0, to: data.count, by: config.batchSize) {
-                let batch = data.subset(Array(start..<min(start + config.batchSize, data.count)))
-                let prediction = model(batch.inputs)
-                totals.loss += Double(loss(prediction, batch.targets).item) * Double(batch.count)
-                for (index, metric) in metrics.enumerated() { totals.metrics[index] += metric.total(prediction, batch.targets) }
-                totals.count += batch.count
+            let batches = stride(from: 0, to: data.count, by: config.batchSize).map { Array($0..<min($0 + config.batchSize, data.count)) }
+            let loader = BatchLoader(data.inputs, batches: batches)
+            for indices in batches {
+                let targets = data.targets.subset(indices)
+                let prediction = model(try loader.next())
+                totals.loss += Double(loss(prediction, targets).item) * Double(indices.count)
+                for (index, metric) in metrics.enumerated() { totals.metrics[index] += metric.total(prediction, targets) }
+                totals.count += indices.count
             }
             return totals
         }
