@@ -27,9 +27,11 @@ struct TrainConfig: Codable {
     var ensemble: EnsembleWeights?
     /// The `patchcore` detector's features and memory bank; nil for another detector.
     var patchCore: PatchCoreSettings?
+    /// The `draem` detector's synthetic anomalies; nil for another detector.
+    var synthetic: SyntheticAnomalies?
 
     enum CodingKeys: String, CodingKey {
-        case command, validation, detector, training, scoring, denoising, images, baseline, thresholds, ensemble
+        case command, validation, detector, training, scoring, denoising, images, baseline, thresholds, ensemble, synthetic
         case patchCore = "patchcore"
         case normalDir = "normal_dir", pipelineFile = "pipeline_file", pipelineYAML = "pipeline_yaml"
         case thresholdQuantile = "threshold_quantile", intensityRange = "intensity_range"

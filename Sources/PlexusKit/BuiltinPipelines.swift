@@ -7,32 +7,39 @@ extension PipelineFiles {
 # The anomaly pipeline's discriminative detector (`anomaly train --detector draem`): a segmentation network that
 # learns, from normal scans with synthetic anomalies pasted in (Perlin-noise masks filled with another scan, a random
 # texture or rescaled intensities: `SyntheticAnomalies`, in the style of DRAEM and Foreign Patch Interpolation), to
-# mark anomalous pixels. Two stride-2 convolutions take a 128x128 scan to 48 maps of 32x32, dilated convolutions
-# widen the view to about 40 pixels, and two upsampling steps bring it back to one logit per pixel.
+# mark anomalous pixels. Two stride-2 convolutions take a 128x128 scan to 64 maps of 32x32; convolutions dilated by
+# 2, 4 and 8 widen the view to about 120 pixels, the whole slice, so that a lesion at a normal tissue's intensity is
+# judged by where it lies; two upsampling steps bring it back to one logit per pixel.
 # Any --image-size divisible by 4 works: `input` is set to [1, size, size] at training.
 name: brain-mri-draem-segmentation
 detector: draem
 model:
   input: [1, 128, 128]
   layers:
-    - conv2d: {filters: 16, kernel_size: 3, stride: 2, padding: 1}
+    - conv2d: {filters: 32, kernel_size: 3, stride: 2, padding: 1}
     - batch_norm
     - leaky_relu: {negative_slope: 0.2}
-    - conv2d: {filters: 48, kernel_size: 3, stride: 2, padding: 1}
+    - conv2d: {filters: 64, kernel_size: 3, stride: 2, padding: 1}
     - batch_norm
     - leaky_relu: {negative_slope: 0.2}
-    - conv2d: {filters: 48, kernel_size: 3, padding: 1}
+    - conv2d: {filters: 64, kernel_size: 3, padding: 2, dilation: 2}
     - batch_norm
     - leaky_relu: {negative_slope: 0.2}
-    - conv2d: {filters: 48, kernel_size: 3, padding: 1}
+    - conv2d: {filters: 64, kernel_size: 3, padding: 4, dilation: 4}
     - batch_norm
     - leaky_relu: {negative_slope: 0.2}
-    - conv_transpose2d: {filters: 24, kernel_size: 4, stride: 2, padding: 1}
+    - conv2d: {filters: 64, kernel_size: 3, padding: 8, dilation: 8}
+    - batch_norm
+    - leaky_relu: {negative_slope: 0.2}
+    - conv2d: {filters: 64, kernel_size: 3, padding: 1}
+    - batch_norm
+    - leaky_relu: {negative_slope: 0.2}
+    - conv_transpose2d: {filters: 32, kernel_size: 4, stride: 2, padding: 1}
     - batch_norm
     - leaky_relu: {negative_slope: 0.2}
     - conv_transpose2d: {filters: 1, kernel_size: 4, stride: 2, padding: 1}
 training:
-  epochs: 12
+  epochs: 20
   batch_size: 16
   optimizer: adam
   learning_rate: 0.002

@@ -46,6 +46,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "patchcore: the network's stages whose feature maps describe a patch (stage k: 1/2^k of the scan's side), comma-separated.")
     var featureStages = defaults.patchCore.stages.map(String.init).joined(separator: ",")
     @Option(help: "patchcore: share of the normal training patches kept in the memory bank (greedy coreset).") var coresetRatio = defaults.patchCore.coresetRatio
+    @Option(help: "draem: scans with pasted anomalies made from each normal training scan (more: more varied anomalies, longer epochs).")
+    var syntheticCopies = defaults.synthetic.copies
     @Option(help: "Epochs (overrides the pipeline file).") var epochs: Int?
     @Option(help: "SQLite database (default: $PLEXUS_DB, else ./plexus.db).") var db: String?
     @Option(help: "Random seed: the same seed gives the same numbers.") var seed: UInt64 = 42
@@ -72,6 +74,7 @@ struct TrainCommand: ParsableCommand {
         options.settings.pixelQuantile = pixelQuantile
         options.settings.maskLevel = maskLevel
         options.settings.maskErosion = maskErosion
+        options.synthetic.copies = syntheticCopies
         options.corruption = Corruption(standardDeviation: noiseStd, grid: noiseGrid)
         options.patchCore.stages = try featureStages.split(separator: ",", omittingEmptySubsequences: false).map { text in
             guard let stage = Int(text.trimmingCharacters(in: .whitespaces)) else {

@@ -33,6 +33,7 @@ final class DetectorTests: XCTestCase {
     func trainingOptions(_ directory: String) throws -> AnomalyTraining.Options {
         var options = try EndToEndTests.trainingOptions(directory)
         options.pipelinePath = directory + "/draem.yml"
+        options.synthetic.copies = 3  // enough for 40 small scans, and quick
         try Self.pipeline.write(toFile: options.pipelinePath!, atomically: true, encoding: .utf8)
         return options
     }
@@ -103,13 +104,20 @@ final class DetectorTests: XCTestCase {
         XCTAssertThrowsError(try AnomalyTraining.run(store: store, options: options)) { error in
             XCTAssertEqual("\(error)", "--train-scans 41: there are only 40 normal scans to train on")
         }
+        options.trainScans = nil
+        options.synthetic.copies = 0
+        XCTAssertThrowsError(try AnomalyTraining.run(store: store, options: options)) { error in
+            XCTAssertEqual("\(error)", "--synthetic-copies must be between 1 and 1000, found 0")
+        }
     }
 
     /// Each training copy is clean with an empty target, or changed exactly where its target says.
     func testSyntheticAnomaliesMarkWhatTheyChange() throws {
         var rng = RandomGenerator(seed: 3)
         let scans = (0..<4).map { _ in SyntheticScans.normal(&rng) }
-        let data = SyntheticAnomalies().dataset(scans, seed: 1)
+        var synthetic = SyntheticAnomalies()
+        synthetic.copies = 3
+        let data = synthetic.dataset(scans, seed: 1)
         guard case .values(let targetTensor) = data.targets else { return XCTFail("binary targets as values") }
         let (inputs, targets) = (try XCTUnwrap(data.inputs.tensor).scalars, targetTensor.scalars)
         let pixels = 32 * 32
