@@ -68,6 +68,7 @@ public struct ImageGeometry: Equatable, Sendable {
             if let image = files[index].image { scalars += pixels(of: image) }
             files[index].image = nil
         }
+        ProcessMemory.returnFreedMemory()
         return Samples(Tensor(shape: [files.count] + shape, scalars: scalars))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Plexus
 
 /// Small file-system helpers the pipelines that read folders share.
 public enum Paths {
@@ -35,6 +36,12 @@ public enum ProcessMemory {
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
               let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
         return kilobytes / 1024
+    }
+
+    /// Hands freed heap memory back to the system between phases that allocate differently (loading, training,
+    /// evaluation); see `CPUBackend.returnFreedMemory`.
+    public static func returnFreedMemory() {
+        CPUBackend.returnFreedMemory()
     }
 }
 
