@@ -148,8 +148,8 @@ public enum ClassifyPipeline {
             let evaluatedSplit = data.test == nil ? "val" : "test"
             let evaluated = data.test ?? data.validation ?? data.train
             let start = Date()
-            // At the training batch size: a new batch shape makes oneDNN build new primitives, which took the peak
-            // resident memory of a Fashion-MNIST run from about 470 MB to 0.9-1.2 GB at batch 256.
+            // At the training batch size: a new batch shape makes oneDNN build new primitives, which in Fashion-MNIST
+            // runs at batch 256 raised the peak resident memory by 0.4-1.8 GB.
             let probabilities = try ClassProbabilities(model: model, inputs: evaluated.inputs, classes: data.classes, batchSize: setup.batchSize)
             let inferenceRate = Double(evaluated.count) / max(Date().timeIntervalSince(start), 1e-9)
             let evaluation = ClassificationReport(probabilities, labels: evaluated.labels)
