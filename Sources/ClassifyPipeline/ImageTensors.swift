@@ -86,13 +86,7 @@ struct ImageFileSource: SampleSource {
         let size = geometry.shape.reduce(1, *)
         for (position, index) in indices.enumerated() {
             let path = paths[index]
-            let bytes: [UInt8]
-            do {
-                bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-            } catch {
-                throw ImageFileError(description: "\(path): cannot read file (\(error.localizedDescription)); it was readable when the folder was scanned")
-            }
-            let pixels = geometry.pixels(of: try PNG.decode(bytes, path: path))
+            let pixels = geometry.pixels(of: try PNG.decode(try ImageFileError.reread(path), path: path))
             pixels.withUnsafeBufferPointer { source in
                 _ = UnsafeMutableBufferPointer(rebasing: output[position * size ..< (position + 1) * size]).initialize(from: source)
             }

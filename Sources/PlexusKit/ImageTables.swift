@@ -34,12 +34,7 @@ public enum PNGBytes: Equatable, Sendable {
         switch self {
         case .inline(let bytes): return bytes
         case .file(let path):
-            let bytes: [UInt8]
-            do {
-                bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-            } catch {
-                throw ImageFileError(description: "\(path): cannot read file (\(error.localizedDescription))")
-            }
+            let bytes = try ImageFileError.reread(path)
             guard try SHA256.hex(bytes) == sha256 else {
                 throw ImageFileError(description: "\(path): the file changed while it was being read (its SHA-256 differs from the first read); run again")
             }
@@ -52,6 +47,15 @@ public enum PNGBytes: Equatable, Sendable {
 public struct ImageFileError: UserFacingError {
     public let description: String
     public init(description: String) { self.description = description }
+
+    /// The bytes of `path`, a file read once already when its folder was scanned; this error when it cannot be read now.
+    public static func reread(_ path: String) throws -> [UInt8] {
+        do {
+            return try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw ImageFileError(description: "\(path): cannot read file (\(error.localizedDescription)); it was readable when the folder was scanned")
+        }
+    }
 }
 
 /// One row of `images`. `width`, `height` and `channels` are the file's own (before any resizing or colour
