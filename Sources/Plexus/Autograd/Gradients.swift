@@ -5,7 +5,9 @@ enum Gradients {
     static func of(_ op: Op, output y: Tensor, gradient g: Tensor) -> [Tensor?] {
         switch op {
         case .unary(let kind, let x):
-            return [Tensor(shape: x.shape, storage: x.backend.unaryBackward(kind, x: x.storage, y: y.storage, gradient: g.storage, count: x.count))]
+            // Element by element, in x's order, whichever it is.
+            let gradient = x.backend.converted(g.native, shape: x.shape, to: x.native.format)
+            return [Tensor(shape: x.shape, storage: x.backend.unaryBackward(kind, x: x.native, y: y.native, gradient: gradient, count: x.count))]
 
         case .binary(let kind, let a, let b):
             switch kind {
@@ -84,7 +86,7 @@ enum Gradients {
 
         case .normalization(let x, let weight, let bias, let kind, let statistics, let fixedStatistics, let epsilon):
             // One kernel: with computed statistics the input gradient includes their dependence on x.
-            let grads = x.backend.normalizeBackward(kind, x.storage, gradient: g.storage, weight: weight.storage,
+            let grads = x.backend.normalizeBackward(kind, x.normalizationInput(kind), gradient: g.normalizationInput(kind), weight: weight.storage,
                                                     statistics: statistics, fixedStatistics: fixedStatistics, epsilon: epsilon)
             return [Tensor(shape: x.shape, storage: grads.input), Tensor(shape: weight.shape, storage: grads.weight),
                     Tensor(shape: bias.shape, storage: grads.bias)]
@@ -94,14 +96,14 @@ enum Gradients {
 
         case .convolution(let x, let weight, let bias, let geometry):
             // The input's gradient is skipped when not needed (an image batch), which saves a whole kernel.
-            let grads = x.backend.convolutionBackward(g.storage, input: x.storage, weight: weight.storage, output: y.storage, geometry,
+            let grads = x.backend.convolutionBackward(g.native, input: x.native, weight: weight.storage, output: y.native, geometry,
                                                       inputGradient: x.requiresGrad,
                                                       parameterGradients: weight.requiresGrad || bias?.requiresGrad == true)
             return [grads.input.map { Tensor(shape: x.shape, storage: $0) }, grads.weight.map { Tensor(shape: weight.shape, storage: $0) }]
                 + (bias.map { b in [grads.bias.map { Tensor(shape: b.shape, storage: $0) }] } ?? [])
 
         case .pooling(let x, let geometry, let workspace):
-            return [Tensor(shape: x.shape, storage: x.backend.poolBackward(g.storage, workspace: workspace, geometry))]
+            return [Tensor(shape: x.shape, storage: x.backend.poolBackward(g.native, workspace: workspace, geometry, inputFormat: x.native.format))]
         }
     }
 

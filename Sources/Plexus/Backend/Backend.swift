@@ -61,10 +61,15 @@ public protocol Backend: AnyObject {
     func upload(_ values: [Float]) -> Storage
     func download(_ storage: Storage, count: Int) -> [Float]
     func fill(_ storage: Storage, count: Int, value: Float)
+    /// The values of `storage`, a tensor of `shape`, in `format` (the storage itself when it is in that format).
+    func converted(_ storage: Storage, shape: [Int], to format: StorageFormat) -> Storage
 
+    /// Element by element, so `x` may be in any format and the result is in the same.
     func unary(_ op: UnaryOp, _ x: Storage, count: Int) -> Storage
-    /// Gradient of `unary(op, x)` given its input `x`, its output `y` and the output's gradient.
+    /// Gradient of `unary(op, x)` given its input `x`, its output `y` and the output's gradient, all three in one format.
     func unaryBackward(_ op: UnaryOp, x: Storage, y: Storage, gradient: Storage, count: Int) -> Storage
+    /// Plain storages, or two of one shape in the same format, whose contiguous layouts are then read element by
+    /// element in that order; the result has their format.
     func binary(_ op: BinaryOp, _ a: Storage, _ aLayout: Layout, _ b: Storage, _ bLayout: Layout, outShape: [Int]) -> Storage
     /// Reduces a contiguous tensor of `shape` over `axes`; the result is contiguous with the reduced axes dropped.
     func reduce(_ op: ReduceOp, _ x: Storage, shape: [Int], axes: [Int]) -> Storage
@@ -94,7 +99,9 @@ public protocol Backend: AnyObject {
                            workspace: Storage, gradient: Storage) -> RecurrentOperands<Storage>
 
     // Normalisation and resampling (types in Ops/NormalizationOps.swift and Ops/UpsampleOps.swift).
-    /// `(x − mean) / √(variance + ε) · weight + bias` with the statistics `kind` describes. With `statistics` given
+    /// `(x − mean) / √(variance + ε) · weight + bias` with the statistics `kind` describes. Batch norm reads `x`
+    /// (and `normalizeBackward` its gradient) in any format and returns the input's gradient and the output in
+    /// the input's; layer norm's storages are plain. With `statistics` given
     /// (batch norm in evaluation mode) they are used as they are; otherwise they are computed from `x` and returned
     /// (mean and biased variance).
     func normalize(_ kind: Normalization, _ x: Storage, weight: Storage, bias: Storage,
@@ -110,7 +117,8 @@ public protocol Backend: AnyObject {
 
     // Convolution and pooling of NCHW tensors with PyTorch's weight layouts (types in Ops/ConvolutionOps.swift
     // and Ops/PoolingOps.swift). `training`: the result will be back-propagated (otherwise a cheaper inference
-    // kernel may run, and pooling keeps no workspace).
+    // kernel may run, and pooling keeps no workspace). These read image storages in any `StorageFormat` and may
+    // return them in the one their kernels prefer; weights and their gradients are plain.
     func convolution(_ x: Storage, weight: Storage, bias: Storage?, _ geometry: ConvolutionGeometry, training: Bool) -> Storage
     /// Gradients of `convolution` from its output and the output's gradient: the input's when `inputGradient`, the
     /// weight's and (when the geometry has one) the bias's when `parameterGradients`; nil otherwise.
@@ -118,7 +126,8 @@ public protocol Backend: AnyObject {
                              inputGradient: Bool, parameterGradients: Bool) -> (input: Storage?, weight: Storage?, bias: Storage?)
     /// The pooled output and, for training max pooling, the workspace that records where each maximum was.
     func pool(_ x: Storage, _ geometry: PoolingGeometry, training: Bool) -> (output: Storage, workspace: Storage?)
-    func poolBackward(_ gradient: Storage, workspace: Storage?, _ geometry: PoolingGeometry) -> Storage
+    /// `inputFormat`: the format of the input the forward pass pooled, which its workspace depends on.
+    func poolBackward(_ gradient: Storage, workspace: Storage?, _ geometry: PoolingGeometry, inputFormat: StorageFormat) -> Storage
 
     // Fused optimizer updates, in place on the parameter and state storages.
     func sgdStep(parameter: Storage, gradient: Storage, velocity: Storage?, count: Int, learningRate: Float,

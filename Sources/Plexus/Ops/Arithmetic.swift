@@ -22,6 +22,11 @@ extension Tensor {
 
     func binary(_ kind: BinaryOp, _ other: Tensor) -> Tensor {
         let shape = broadcastShapes(self.shape, other.shape)
+        // Element by element, two tensors of one shape in the same order need no conversion (a residual sum of blocked images).
+        if self.shape == other.shape && native.format == other.native.format {
+            let out = backend.binary(kind, native, layout, other.native, layout, outShape: shape)
+            return .result(shape, out, .binary(kind, self, other), inputs: [self, other])
+        }
         let out = backend.binary(kind, storage, broadcastLayout(to: shape), other.storage, other.broadcastLayout(to: shape), outShape: shape)
         return .result(shape, out, .binary(kind, self, other), inputs: [self, other])
     }

@@ -209,7 +209,7 @@ extension Tensor {
                                            transposed: transposed, hasBias: bias != nil, fusedReLU: relu)
         precondition(bias == nil || bias!.shape == [geometry.output[1]], "convolution bias has shape \(bias!.shape), expected [\(geometry.output[1])]")
         let inputs = [self, weight] + (bias.map { [$0] } ?? [])
-        let out = backend.convolution(storage, weight: weight.storage, bias: bias?.storage, geometry, training: Tensor.willRecord(inputs))
+        let out = backend.convolution(native, weight: weight.storage, bias: bias?.storage, geometry, training: Tensor.willRecord(inputs))
         return .result(geometry.output, out, .convolution(self, weight: weight, bias: bias, geometry), inputs: inputs)
     }
 }

@@ -1,7 +1,7 @@
 /// Element-wise functions and activations (forward here, gradients in `Gradients.swift`).
 extension Tensor {
     func unary(_ kind: UnaryOp) -> Tensor {
-        .result(shape, backend.unary(kind, storage, count: count), .unary(kind, self), inputs: [self])
+        .result(shape, backend.unary(kind, native, count: count), .unary(kind, self), inputs: [self])
     }
 
     public func exp() -> Tensor { unary(.exp) }

@@ -105,9 +105,15 @@ extension Tensor {
         return normalized(kind, weight: weight, bias: bias, statistics: nil, epsilon: epsilon).output
     }
 
+    /// What `kind` reads of this tensor: batch norm reads any format, layer norm plain values.
+    func normalizationInput(_ kind: Normalization) -> Storage {
+        if case .batch = kind { return native }
+        return storage
+    }
+
     private func normalized(_ kind: Normalization, weight: Tensor, bias: Tensor, statistics: NormalizationStatistics?,
                             epsilon: Float) -> (output: Tensor, statistics: NormalizationStatistics) {
-        let (out, used) = backend.normalize(kind, storage, weight: weight.storage, bias: bias.storage,
+        let (out, used) = backend.normalize(kind, normalizationInput(kind), weight: weight.storage, bias: bias.storage,
                                            statistics: statistics, epsilon: epsilon)
         let op = Op.normalization(self, weight: weight, bias: bias, kind, used, fixedStatistics: statistics != nil, epsilon: epsilon)
         return (.result(shape, out, op, inputs: [self, weight, bias]), used)

@@ -57,7 +57,7 @@ extension Tensor {
 
     private func pool(_ kind: PoolingGeometry.Kind, _ window: Window2D) -> Tensor {
         let geometry = PoolingGeometry(kind: kind, input: shape, window: window)
-        let (out, workspace) = backend.pool(storage, geometry, training: Tensor.willRecord([self]))
+        let (out, workspace) = backend.pool(native, geometry, training: Tensor.willRecord([self]))
         return .result(geometry.output, out, .pooling(self, geometry, workspace: workspace), inputs: [self])
     }
 }

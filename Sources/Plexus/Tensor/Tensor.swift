@@ -11,7 +11,10 @@ import Foundation
 /// ```
 public final class Tensor {
     public let shape: [Int]
-    let storage: Storage
+    /// The values as the kernel that computed them left them: usually plain, but convolution and pooling keep
+    /// their results in the backend's faster order (`StorageFormat`) for the next such kernel to read as they are.
+    private(set) var native: Storage
+    private var plainCopy: Storage?
     /// Whether gradients flow to (or through) this tensor.
     public var requiresGrad: Bool
     /// The accumulated gradient of a leaf tensor after `backward()`.
@@ -21,7 +24,7 @@ public final class Tensor {
 
     init(shape: [Int], storage: Storage, op: Op? = nil) {
         self.shape = shape
-        self.storage = storage
+        self.native = storage
         self.op = op
         self.requiresGrad = op != nil
     }
@@ -40,8 +43,18 @@ public final class Tensor {
         self.init(shape: [], scalars: [value])
     }
 
-    public var device: Device { storage.device }
-    var backend: Backend { storage.device.backend }
+    /// The values in plain row-major order, which every kernel but the image kernels reads. A tensor in another
+    /// order is converted once, on first use, and the plain copy kept.
+    var storage: Storage {
+        if native.format == .plain { return native }
+        if let plainCopy { return plainCopy }
+        let converted = backend.converted(native, shape: shape, to: .plain)
+        plainCopy = converted
+        return converted
+    }
+
+    public var device: Device { native.device }
+    var backend: Backend { native.device.backend }
     public var rank: Int { shape.count }
     public var count: Int { shape.reduce(1, *) }
 
@@ -58,7 +71,7 @@ public final class Tensor {
 
     /// The same values, cut off from the graph.
     public func detached() -> Tensor {
-        Tensor(shape: shape, storage: storage)
+        Tensor(shape: shape, storage: native)
     }
 
     /// An independent copy of the values, cut off from the graph.
@@ -71,7 +84,12 @@ public final class Tensor {
     /// Overwrites this tensor's values in place (parameter loading, optimizer state). Not recorded by autograd.
     public func assign(_ other: Tensor) {
         precondition(other.shape == shape, "assign: shape \(other.shape) does not match \(shape)")
-        backend.copy(other.storage, other.layout, into: storage, layout)
+        if native.format != .plain {
+            // Parameters and optimizer state are plain; a kernel's result in another order gets a plain storage.
+            native = backend.allocate(count)
+            plainCopy = nil
+        }
+        backend.copy(other.storage, other.layout, into: native, layout)
     }
 
     /// Normalises a possibly negative axis.

@@ -26,10 +26,15 @@ public final class CPUBackend: Backend {
     // MARK: Memory
 
     public func allocate(_ count: Int) -> Storage {
+        allocate(count, format: .plain)
+    }
+
+    /// A buffer of `count` elements that will hold them in `format`.
+    func allocate(_ count: Int, format: StorageFormat) -> Storage {
         var raw: UnsafeMutableRawPointer?
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         precondition(posix_memalign(&raw, 64, bytes) == 0, "out of memory allocating \(bytes) bytes")
-        return Storage(device: .cpu, count: count, pointer: raw!, release: { free($0) })
+        return Storage(device: .cpu, count: count, format: format, pointer: raw!, release: { free($0) })
     }
 
     public func upload(_ values: [Float]) -> Storage {
@@ -43,13 +48,14 @@ public final class CPUBackend: Backend {
     }
 
     public func fill(_ storage: Storage, count: Int, value: Float) {
+        storage.modified()
         storage.floats.update(repeating: value, count: count)
     }
 
     // MARK: Element-wise
 
     public func unary(_ op: UnaryOp, _ x: Storage, count: Int) -> Storage {
-        let out = allocate(count)
+        let out = allocate(count, format: x.format)
         let src = x.floats, dst = out.floats
         switch op {
         case .neg: map(count, src, dst, Negate())
@@ -77,7 +83,7 @@ public final class CPUBackend: Backend {
     }
 
     public func unaryBackward(_ op: UnaryOp, x: Storage, y: Storage, gradient: Storage, count: Int) -> Storage {
-        let out = allocate(count)
+        let out = allocate(count, format: x.format)
         let xs = x.floats, ys = y.floats, g = gradient.floats, dst = out.floats
         switch op {
         case .neg: map(count, g, dst, Negate())
@@ -130,7 +136,7 @@ public final class CPUBackend: Backend {
     private func broadcast<F: PairFunction>(_ a: Storage, _ aLayout: Layout, _ b: Storage, _ bLayout: Layout, _ outShape: [Int],
                                             _ f: F) -> Storage {
         let count = outShape.reduce(1, *)
-        let out = allocate(count)
+        let out = allocate(count, format: a.format == b.format ? a.format : .plain)
         let dst = out.floats
         let pa = a.floats + aLayout.offset, pb = b.floats + bLayout.offset
         let (shape, strides) = coalesce(outShape, [aLayout.strides, bLayout.strides])
@@ -239,6 +245,7 @@ public final class CPUBackend: Backend {
     }
 
     public func scale(_ x: Storage, count: Int, by factor: Float) {
+        x.modified()
         let p = x.floats
         parallelFor(count) { range in
             for i in range { p[i] *= factor }
@@ -260,6 +267,7 @@ public final class CPUBackend: Backend {
     public func copy(_ source: Storage, _ from: Layout, into destination: Storage, _ to: Layout) {
         let count = from.shape.reduce(1, *)
         guard count > 0 else { return }
+        destination.modified()
         let (shape, strides) = coalesce(from.shape, [from.strides, to.strides])
         let inner = shape.last ?? 1
         let ss = strides[0].last ?? 0, ds = strides[1].last ?? 0

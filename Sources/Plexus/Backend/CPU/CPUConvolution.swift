@@ -3,21 +3,21 @@ import CDNNL
 /// Convolutions on oneDNN's convolution primitives and transposed convolutions on its deconvolution primitives,
 /// cached per geometry and pass.
 ///
-/// Callers hold plain NCHW tensors and PyTorch-layout weights, but oneDNN's fast convolution kernels want
-/// channels in blocks of 16 (`nChw16c`). Each primitive is created with `dnnl_format_tag_any`, so oneDNN picks its
-/// best layout per argument; where that is not the caller's, a cached reorder primitive copies the buffer into a
-/// scratch buffer of that layout before the run, or back out of it after. Measured on the benchmark convnet, this is
-/// three to seven times as fast per convolution as forcing plain layouts, which selects oneDNN's im2col + GEMM kernels.
+/// oneDNN's fast convolution kernels want channels in blocks of 16 (`nChw16c`). Each primitive is created with
+/// `dnnl_format_tag_any`, so oneDNN picks its best layout per argument. Images (the input, the output and their
+/// gradients) are read in whatever `StorageFormat` they come in, converted only when it is not the kernel's, and
+/// results are left in the kernel's layout for the next convolution or pooling (`CPUStorageFormats.swift`).
+/// Weights and biases are plain PyTorch layouts for the optimizer; a weight reordered for a kernel is kept on its
+/// storage until the optimizer changes it. Measured on the benchmark convnet, blocked kernels are three to seven
+/// times as fast per convolution as forcing plain layouts, which selects oneDNN's im2col + GEMM kernels.
 ///
 /// A fused ReLU is a post-op of the convolution kernel, and its derivative masks the output's gradient before the
 /// backward kernels run; the mask reads the output, which the backward pass gets anyway.
 extension CPUBackend {
     public func convolution(_ x: Storage, weight: Storage, bias: Storage?, _ geometry: ConvolutionGeometry, training: Bool) -> Storage {
-        let out = allocate(geometry.output.reduce(1, *))
         let pass: ConvolutionPrimitive.Pass = training ? .training : .inference
         guard geometry.transposed && (geometry.hasBias || geometry.fusedReLU) else {
-            ConvolutionPrimitive(geometry, pass, backend: self).execute([x, weight] + (bias.map { [$0] } ?? []) + [out])
-            return out
+            return ConvolutionPrimitive(geometry, pass, backend: self).run([x, weight] + (bias.map { [$0] } ?? []))[0]
         }
         // oneDNN 2.6's deconvolution adds its bias and applies post-ops in a reference loop (measured 3 and 30 times
         // the time of the deconvolution itself), so the transposed convolution runs bare and a binary primitive
@@ -25,7 +25,7 @@ extension CPUBackend {
         var bare = geometry
         bare.hasBias = false
         bare.fusedReLU = false
-        ConvolutionPrimitive(bare, pass, backend: self).execute([x, weight, out])
+        let out = ConvolutionPrimitive(bare, pass, backend: self).run([x, weight])[0]
         OneDNN.shared.addChannelBias(out, bias, shape: geometry.output, relu: geometry.fusedReLU)
         return out
     }
@@ -36,28 +36,24 @@ extension CPUBackend {
         if geometry.fusedReLU {
             // The gradient reaching the convolution is zero where the ReLU cut it off. The output tells where:
             // relu(x) > 0 exactly where x > 0, so oneDNN's ReLU derivative can read the output in place of x.
-            let masked = allocate(gradient.count)
+            // Element by element, so both only need the same order, whichever it is.
+            gradient = converted(gradient, shape: geometry.output, to: output.format)
+            let masked = allocate(gradient.count, format: output.format)
             OneDNN.shared.eltwiseBackward(dnnl_eltwise_relu, source: output.floats, gradient: gradient.floats, result: masked.floats,
                                           count: gradient.count)
             gradient = masked
         }
         // Both backward kernels read the gradient, usually in the same blocked layout: convert it once.
         var conversions: [ConvolutionPrimitive.Conversion] = []
-        var inputResult: Storage?
-        if inputGradient {
-            inputResult = allocate(geometry.input.reduce(1, *))
-            ConvolutionPrimitive(geometry, .backwardData, backend: self).execute([gradient, weight, inputResult!], reusing: &conversions)
-        }
+        let inputResult = inputGradient
+            ? ConvolutionPrimitive(geometry, .backwardData, backend: self).run([gradient, weight], reusing: &conversions)[0] : nil
         guard parameterGradients else { return (inputResult, nil, nil) }
-        let weightResult = allocate(geometry.weightShape.reduce(1, *))
-        let biasResult = geometry.hasBias ? allocate(geometry.output[1]) : nil
-        ConvolutionPrimitive(geometry, .backwardWeights, backend: self)
-            .execute([input, gradient, weightResult] + (biasResult.map { [$0] } ?? []), reusing: &conversions)
-        return (inputResult, weightResult, biasResult)
+        let results = ConvolutionPrimitive(geometry, .backwardWeights, backend: self).run([input, gradient], reusing: &conversions)
+        return (inputResult, results[0], geometry.hasBias ? results[1] : nil)
     }
 }
 
-/// One pass of a convolution: the cached oneDNN primitive, and how the caller's plain buffers map onto its arguments.
+/// One pass of a convolution: the cached oneDNN primitive, and how the caller's buffers map onto its arguments.
 private struct ConvolutionPrimitive {
     enum Pass: Hashable {
         /// Forward only, nothing kept for a backward pass.
@@ -72,15 +68,19 @@ private struct ConvolutionPrimitive {
     private struct Key: Hashable {
         let geometry: ConvolutionGeometry
         let pass: Pass
-        /// nil for the convolution itself; otherwise the argument a layout reorder is for.
+        /// nil for the convolution itself; otherwise the argument a layout reorder is for, and the format converted from.
         let reorderFor: Int32?
+        let from: StorageFormat?
     }
 
-    /// One argument as the caller passes it: its kind, the layout of the caller's buffer, and whether the primitive writes it.
+    /// One argument as the caller passes it: its kind, its dimensions, its plain layout (PyTorch's, for weights),
+    /// whether the primitive writes it, and whether it is an image, which may stay in the kernel's layout.
     private struct Argument {
         let kind: Int32
+        let dims: [Int]
         let plain: dnnl_memory_desc_t
         let isOutput: Bool
+        let isImage: Bool
     }
 
     let geometry: ConvolutionGeometry
@@ -93,79 +93,112 @@ private struct ConvolutionPrimitive {
         self.geometry = geometry
         self.pass = pass
         self.backend = backend
-        let source = OneDNN.memoryDescriptor(geometry.input, dnnl_nchw)         // (N, C_in, H, W)
-        let destination = OneDNN.memoryDescriptor(geometry.output, dnnl_nchw)   // (N, C_out, H_out, W_out)
-        let weights = ConvolutionPrimitive.weightLayout(geometry)
-        let bias = OneDNN.memoryDescriptor([geometry.output[1]], dnnl_x)
-        func argument(_ kind: Int32, _ plain: dnnl_memory_desc_t, output: Bool = false) -> Argument {
-            Argument(kind: kind, plain: plain, isOutput: output)
+        func image(_ kind: Int32, _ dims: [Int], output: Bool = false) -> Argument {
+            Argument(kind: kind, dims: dims, plain: OneDNN.memoryDescriptor(dims, dnnl_nchw), isOutput: output, isImage: true)
         }
-        let biasArgument = geometry.hasBias ? [argument(pass == .backwardWeights ? DNNL_ARG_DIFF_BIAS : DNNL_ARG_BIAS, bias,
-                                                         output: pass == .backwardWeights)] : []
+        let source = geometry.input, destination = geometry.output   // (N, C_in, H, W), (N, C_out, H_out, W_out)
+        let weights = Argument(kind: pass == .backwardWeights ? DNNL_ARG_DIFF_WEIGHTS : DNNL_ARG_WEIGHTS, dims: geometry.weightShape,
+                               plain: ConvolutionPrimitive.weightLayout(geometry), isOutput: pass == .backwardWeights, isImage: false)
+        let bias = [Argument(kind: pass == .backwardWeights ? DNNL_ARG_DIFF_BIAS : DNNL_ARG_BIAS, dims: [geometry.output[1]],
+                             plain: OneDNN.memoryDescriptor([geometry.output[1]], dnnl_x), isOutput: pass == .backwardWeights,
+                             isImage: false)].filter { _ in geometry.hasBias }
         switch pass {
         case .inference, .training:
-            arguments = [argument(DNNL_ARG_SRC, source), argument(DNNL_ARG_WEIGHTS, weights)] + biasArgument
-                + [argument(DNNL_ARG_DST, destination, output: true)]
+            arguments = [image(DNNL_ARG_SRC, source), weights] + bias + [image(DNNL_ARG_DST, destination, output: true)]
         case .backwardData:
-            arguments = [argument(DNNL_ARG_DIFF_DST, destination), argument(DNNL_ARG_WEIGHTS, weights),
-                         argument(DNNL_ARG_DIFF_SRC, source, output: true)]
+            arguments = [image(DNNL_ARG_DIFF_DST, destination), weights, image(DNNL_ARG_DIFF_SRC, source, output: true)]
         case .backwardWeights:
-            arguments = [argument(DNNL_ARG_SRC, source), argument(DNNL_ARG_DIFF_DST, destination),
-                         argument(DNNL_ARG_DIFF_WEIGHTS, weights, output: true)] + biasArgument
+            arguments = [image(DNNL_ARG_SRC, source), image(DNNL_ARG_DIFF_DST, destination), weights] + bias
         }
         let kinds = arguments.map(\.kind)
-        primitive = OneDNN.shared.cached(Key(geometry: geometry, pass: pass, reorderFor: nil)) {
+        primitive = OneDNN.shared.cached(Key(geometry: geometry, pass: pass, reorderFor: nil, from: nil)) {
             OneDNN.shared.makePrimitive(ConvolutionPrimitive.descriptor(geometry, pass),
                                         arguments: kinds.map { ($0, dnnl_query_exec_arg_md, $0) })
         }
     }
 
-    /// A caller's input buffer copied into a primitive's layout, for a later primitive that reads it in that layout.
+    /// An input buffer copied into a primitive's layout, for a later primitive that reads it in that layout.
     struct Conversion {
         let source: Storage
         let layout: dnnl_memory_desc_t
         let converted: Storage
     }
 
-    /// Runs the primitive on the caller's buffers, one per argument in the order of `arguments`. Inputs found in
-    /// `conversions` are not converted again, and those converted here are added to it.
-    func execute(_ buffers: [Storage], reusing conversions: inout [Conversion]) {
-        var bound = buffers.map { $0.pointer }
+    /// Runs the primitive on `inputs` (its arguments that it reads, in the order of `arguments`, in any format) and
+    /// returns what it writes, in order: images in the kernel's layout where a `StorageFormat` names it, weights and
+    /// biases plain. Inputs found in `conversions` are not converted again, and those converted here are added to it.
+    func run(_ inputs: [Storage], reusing conversions: inout [Conversion]) -> [Storage] {
+        var remaining = inputs[...]
+        var bound: [UnsafeMutableRawPointer?] = []
         var scratches: [Storage] = []  // alive until the primitive has run
+        var outputs: [Storage] = []
         var written: [(reorder: CachedPrimitive, from: Storage, to: Storage)] = []
         for (index, argument) in arguments.enumerated() {
-            var plain = argument.plain, chosen = primitive.arguments[index].layout
-            if dnnl_memory_desc_equal(&plain, &chosen) != 0 { continue }
-            if !argument.isOutput, let done = conversions.first(where: { conversion in
-                var layout = conversion.layout
-                return conversion.source === buffers[index] && dnnl_memory_desc_equal(&layout, &chosen) != 0
-            }) {
-                bound[index] = done.converted.pointer
+            let chosen = primitive.arguments[index].layout
+            guard argument.isOutput else {
+                let buffer = remaining.removeFirst()
+                let input = self.input(buffer, argument, in: chosen, conversions: &conversions)
+                scratches.append(input)
+                bound.append(input.pointer)
+                continue
+            }
+            let count = argument.dims.reduce(1, *)
+            if argument.isImage, let format = StorageFormat.matching(chosen, dims: argument.dims) {
+                let out = backend.allocate(count, format: format)
+                outputs.append(out)
+                bound.append(out.pointer)
+                continue
+            }
+            let out = backend.allocate(count)
+            outputs.append(out)
+            var plain = argument.plain, layout = chosen
+            if dnnl_memory_desc_equal(&plain, &layout) != 0 {
+                bound.append(out.pointer)
                 continue
             }
             let scratch = backend.allocate(layout: chosen)
             scratches.append(scratch)
-            let reorder = OneDNN.shared.cached(Key(geometry: geometry, pass: pass, reorderFor: argument.kind)) {
-                argument.isOutput ? OneDNN.reorder(from: chosen, to: plain) : OneDNN.reorder(from: plain, to: chosen)
+            let reorder = OneDNN.shared.cached(Key(geometry: geometry, pass: pass, reorderFor: argument.kind, from: nil)) {
+                OneDNN.reorder(from: chosen, to: argument.plain)
             }
-            if argument.isOutput {
-                written.append((reorder, scratch, buffers[index]))
-            } else {
-                reorder.execute([buffers[index].pointer, scratch.pointer])
-                conversions.append(Conversion(source: buffers[index], layout: chosen, converted: scratch))
-            }
-            bound[index] = scratch.pointer
+            written.append((reorder, scratch, out))
+            bound.append(scratch.pointer)
         }
-        withExtendedLifetime((scratches, conversions)) {
+        withExtendedLifetime(scratches) {
             primitive.execute(bound)
             for (reorder, from, to) in written { reorder.execute([from.pointer, to.pointer]) }
         }
+        return outputs
     }
 
-    /// Runs the primitive on the caller's buffers, one per argument in the order of `arguments`.
-    func execute(_ buffers: [Storage]) {
+    /// Runs the primitive on `inputs`; see `run(_:reusing:)`.
+    func run(_ inputs: [Storage]) -> [Storage] {
         var conversions: [Conversion] = []
-        execute(buffers, reusing: &conversions)
+        return run(inputs, reusing: &conversions)
+    }
+
+    /// `buffer` in the layout `chosen`: itself when it is in it already; otherwise a conversion made earlier in this
+    /// step (`conversions`) or, for a weight, since the optimizer last changed it (`Storage.derived`); otherwise a
+    /// new one, remembered in both.
+    private func input(_ buffer: Storage, _ argument: Argument, in chosen: dnnl_memory_desc_t, conversions: inout [Conversion]) -> Storage {
+        var actual = buffer.format == .plain ? argument.plain : buffer.format.descriptor(argument.dims), layout = chosen
+        if dnnl_memory_desc_equal(&actual, &layout) != 0 { return buffer }
+        if let done = conversions.first(where: { conversion in
+            var converted = conversion.layout
+            return conversion.source === buffer && dnnl_memory_desc_equal(&converted, &layout) != 0
+        }) {
+            return done.converted
+        }
+        let key = LayoutKey(chosen)
+        if !argument.isImage, let kept = buffer.derived[key] { return kept }
+        let scratch = backend.allocate(layout: chosen)
+        let reorder = OneDNN.shared.cached(Key(geometry: geometry, pass: pass, reorderFor: argument.kind, from: buffer.format)) {
+            OneDNN.reorder(from: actual, to: chosen)
+        }
+        reorder.execute([buffer.pointer, scratch.pointer])
+        conversions.append(Conversion(source: buffer, layout: chosen, converted: scratch))
+        if !argument.isImage { buffer.derived[key] = scratch }
+        return scratch
     }
 
     /// PyTorch's weight layout in oneDNN's terms (or `dnnl_format_tag_any` when `tag` is given). oneDNN orders
@@ -236,19 +269,21 @@ private struct ConvolutionPrimitive {
 
 private struct ChannelBiasKey: Hashable {
     let shape: [Int]
+    let format: StorageFormat
     let relu: Bool
 }
 
 extension OneDNN {
-    /// `x[n, c, h, w] += bias[c]` on an NCHW buffer in place, then ReLU when `relu`, in one pass over `x`;
-    /// without a bias, the ReLU alone.
+    /// `x[n, c, h, w] += bias[c]` on an (N, C, H, W) buffer in place, in any format, then ReLU when `relu`, in one
+    /// pass over `x`; without a bias, the ReLU alone.
     fileprivate func addChannelBias(_ x: Storage, _ bias: Storage?, shape: [Int], relu: Bool) {
         guard let bias else {
             eltwiseForward(dnnl_eltwise_relu, source: x.floats, destination: x.floats, count: x.count)
             return
         }
-        let primitive = cached(ChannelBiasKey(shape: shape, relu: relu)) {
-            var data = OneDNN.memoryDescriptor(shape, dnnl_nchw)                 // (N, C, H, W)
+        let format = x.format
+        let primitive = cached(ChannelBiasKey(shape: shape, format: format, relu: relu)) {
+            var data = format.descriptor(shape)                                  // (N, C, H, W) in x's format
             var channels = OneDNN.memoryDescriptor([1, shape[1], 1, 1], dnnl_nchw)  // broadcast over N, H, W
             var operation = dnnl_binary_desc_t()
             OneDNN.check(dnnl_binary_desc_init(&operation, dnnl_binary_add, &data, &channels, &data), "bias desc")

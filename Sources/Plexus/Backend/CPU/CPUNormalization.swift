@@ -9,10 +9,17 @@ import CDNNL
 extension CPUBackend {
     public func normalize(_ kind: Normalization, _ x: Storage, weight: Storage, bias: Storage,
                           statistics: NormalizationStatistics?, epsilon: Float) -> (output: Storage, statistics: NormalizationStatistics) {
-        let out = allocate(kind.count)
         let used = statistics ?? NormalizationStatistics(mean: allocate(kind.statisticsCount), variance: allocate(kind.statisticsCount))
+        let out: Storage
         switch kind {
         case .batch(let batch, let channels, let spatial):
+            if let blocks = BlockedPlanes(x.format, batch: batch, channels: channels, spatial: spatial) {
+                out = allocate(kind.count, format: x.format)
+                blocks.normalize(x, into: out, weight: weight, bias: bias, statistics: used, computeStatistics: statistics == nil, epsilon: epsilon)
+                break
+            }
+            let x = converted(x, shape: [batch, channels, spatial, 1], to: .plain)
+            out = allocate(kind.count)
             let planes = ChannelPlanes(batch: batch, channels: channels, spatial: spatial)
             let src = x.floats, dst = out.floats, mean = used.mean.floats, variance = used.variance.floats
             let w = weight.floats, b = bias.floats
@@ -32,6 +39,7 @@ extension CPUBackend {
                 }
             }
         case .layer(let rows, let features):
+            out = allocate(kind.count)
             let primitive = OneDNN.shared.layerNormalization(LayerNormKey(rows: rows, features: features, epsilon: epsilon, backward: false))
             primitive.execute([x.floats, used.mean.floats, used.variance.floats, weight.floats, bias.floats, out.floats])
         }
@@ -41,9 +49,20 @@ extension CPUBackend {
     public func normalizeBackward(_ kind: Normalization, _ x: Storage, gradient: Storage, weight: Storage,
                                   statistics: NormalizationStatistics, fixedStatistics: Bool, epsilon: Float)
         -> (input: Storage, weight: Storage, bias: Storage) {
-        let input = allocate(kind.count), weightGradient = allocate(kind.parameterCount), biasGradient = allocate(kind.parameterCount)
+        let weightGradient = allocate(kind.parameterCount), biasGradient = allocate(kind.parameterCount)
+        let input: Storage
         switch kind {
         case .batch(let batch, let channels, let spatial):
+            if let blocks = BlockedPlanes(x.format, batch: batch, channels: channels, spatial: spatial) {
+                input = allocate(kind.count, format: x.format)
+                blocks.backward(x, gradient: converted(gradient, shape: [batch, channels, spatial, 1], to: x.format), into: input,
+                                weight: weight, weightGradient: weightGradient, biasGradient: biasGradient, statistics: statistics,
+                                fixedStatistics: fixedStatistics, epsilon: epsilon)
+                break
+            }
+            let x = converted(x, shape: [batch, channels, spatial, 1], to: .plain)
+            let gradient = converted(gradient, shape: [batch, channels, spatial, 1], to: .plain)
+            input = allocate(kind.count)
             let planes = ChannelPlanes(batch: batch, channels: channels, spatial: spatial)
             let xs = x.floats, g = gradient.floats, dx = input.floats, mean = statistics.mean.floats, variance = statistics.variance.floats
             let w = weight.floats, dw = weightGradient.floats, db = biasGradient.floats
@@ -63,6 +82,7 @@ extension CPUBackend {
                 }
             }
         case .layer(let rows, let features):
+            input = allocate(kind.count)
             let primitive = OneDNN.shared.layerNormalization(LayerNormKey(rows: rows, features: features, epsilon: epsilon, backward: true))
             // oneDNN 2.6 requires a shift argument in backward although no gradient depends on it: any `features` floats do.
             primitive.execute([x.floats, statistics.mean.floats, statistics.variance.floats, gradient.floats, weight.floats, weight.floats,

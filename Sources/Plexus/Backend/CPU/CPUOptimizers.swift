@@ -5,6 +5,7 @@ import Foundation
 extension CPUBackend {
     public func sgdStep(parameter: Storage, gradient: Storage, velocity: Storage?, count: Int, learningRate: Float,
                         momentum: Float, dampening: Float, nesterov: Bool, weightDecay: Float, firstStep: Bool) {
+        parameter.modified()
         let p = parameter.floats, g = gradient.floats
         let v = velocity?.floats
         parallelFor(count) { range in
@@ -22,6 +23,7 @@ extension CPUBackend {
 
     public func adamStep(parameter: Storage, gradient: Storage, m: Storage, v: Storage, count: Int, learningRate: Float,
                          beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float, decoupled: Bool, step: Int) {
+        parameter.modified()
         let p = parameter.floats, g = gradient.floats, ms = m.floats, vs = v.floats
         let correction1 = 1 - Foundation.pow(beta1, Float(step))
         let correction2 = 1 - Foundation.pow(beta2, Float(step))

@@ -1,21 +1,24 @@
 import CDNNL
 
-/// Max and average pooling on oneDNN's pooling primitives, cached per geometry and pass, on plain NCHW buffers.
+/// Max and average pooling on oneDNN's pooling primitives, cached per geometry, pass and input format. The output
+/// has the input's format, so pooling between blocked convolutions converts nothing (`CPUStorageFormats.swift`).
 /// Training max pooling also writes a workspace (which element of each window was the maximum, in oneDNN's own
 /// format) that the backward primitive reads instead of searching the input again.
 extension CPUBackend {
     public func pool(_ x: Storage, _ geometry: PoolingGeometry, training: Bool) -> (output: Storage, workspace: Storage?) {
         let pass: PoolingPass = training ? .training : .inference
-        let primitive = OneDNN.shared.pooling(geometry, pass)
-        let out = allocate(geometry.output.reduce(1, *))
+        let primitive = OneDNN.shared.pooling(geometry, pass, format: x.format)
+        let out = allocate(geometry.output.reduce(1, *), format: x.format)
         let workspace = pass.keepsWorkspace(geometry) ? allocate(layout: primitive.arguments[2].layout) : nil
         primitive.execute([x.pointer, out.pointer] + (workspace.map { [$0.pointer] } ?? []))
         return (out, workspace)
     }
 
-    public func poolBackward(_ gradient: Storage, workspace: Storage?, _ geometry: PoolingGeometry) -> Storage {
-        let out = allocate(geometry.input.reduce(1, *))
-        OneDNN.shared.pooling(geometry, .backward).execute([gradient.pointer, out.pointer] + (workspace.map { [$0.pointer] } ?? []))
+    public func poolBackward(_ gradient: Storage, workspace: Storage?, _ geometry: PoolingGeometry, inputFormat: StorageFormat) -> Storage {
+        let gradient = converted(gradient, shape: geometry.output, to: inputFormat)
+        let out = allocate(geometry.input.reduce(1, *), format: inputFormat)
+        OneDNN.shared.pooling(geometry, .backward, format: inputFormat)
+            .execute([gradient.pointer, out.pointer] + (workspace.map { [$0.pointer] } ?? []))
         return out
     }
 }
@@ -32,15 +35,16 @@ private enum PoolingPass: Hashable {
 private struct PoolingKey: Hashable {
     let geometry: PoolingGeometry
     let pass: PoolingPass
+    let format: StorageFormat
 }
 
 extension OneDNN {
     /// Forward arguments: source, destination (then the workspace); backward: the destination's gradient, the
     /// source's gradient (then the workspace).
-    fileprivate func pooling(_ geometry: PoolingGeometry, _ pass: PoolingPass) -> CachedPrimitive {
-        cached(PoolingKey(geometry: geometry, pass: pass)) {
-            var source = OneDNN.memoryDescriptor(geometry.input, dnnl_nchw)        // (N, C, H, W)
-            var destination = OneDNN.memoryDescriptor(geometry.output, dnnl_nchw)  // (N, C, H_out, W_out)
+    fileprivate func pooling(_ geometry: PoolingGeometry, _ pass: PoolingPass, format: StorageFormat) -> CachedPrimitive {
+        cached(PoolingKey(geometry: geometry, pass: pass, format: format)) {
+            var source = format.descriptor(geometry.input)         // (N, C, H, W)
+            var destination = format.descriptor(geometry.output)   // (N, C, H_out, W_out)
             let window = geometry.window
             let kernel = window.kernel.pair.map(Int64.init), strides = window.stride.pair.map(Int64.init)
             let dilations = window.dilation.pair.map { Int64($0 - 1) }  // oneDNN counts the gaps: 0 is dense
