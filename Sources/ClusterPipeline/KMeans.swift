@@ -129,9 +129,18 @@ public struct KMeans: Sendable {
         let d = data.columns
         var sums = Matrix(rows: clusters, columns: d)
         var counts = [Int](repeating: 0, count: clusters)
-        for i in 0..<data.rows {
-            counts[labels[i]] += 1
-            for c in 0..<d { sums.values[labels[i] * d + c] += data.values[i * d + c] }
+        // The hot loop of every iteration (60,000 x 784 additions on Fashion-MNIST): raw pointers, no bounds checks.
+        // One thread: split between the cores it measured slower, as oneDNN's OpenMP threads still spin after the
+        // distance GEMM.
+        sums.values.withUnsafeMutableBufferPointer { sums in
+            data.values.withUnsafeBufferPointer { values in
+                for i in 0..<data.rows {
+                    let label = labels[i]
+                    counts[label] += 1
+                    let row = values.baseAddress! + i * d, sum = sums.baseAddress! + label * d
+                    for c in 0..<d { sum[c] += row[c] }
+                }
+            }
         }
         let empty = (0..<clusters).filter { counts[$0] == 0 }
         if !empty.isEmpty {
