@@ -113,12 +113,14 @@ bench-memory: build
 bench-dist: build bench-venv
 	PLEXUS_PYTHON=$(CURDIR)/$(BENCH_VENV)/bin/python $(RELEASE_BIN)/plexus-bench --distributed-table
 
-## PyTorch CPU for the peers, pinned; reinstalled only when tools/requirements-bench.txt changes.
+## PyTorch CPU for the peers, pinned; reinstalled only when tools/requirements-bench.txt changes. One retry: where
+## PyTorch's wheel index cannot be reached, pip goes on to PyPI and pip.conf's find-links at once, not after five
+## backed-off retries for each of the ~60 packages.
 bench-venv: $(BENCH_VENV)/installed.txt
 
 $(BENCH_VENV)/installed.txt: tools/requirements-bench.txt
 	python3 -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements-bench.txt
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check --retries 1 -r tools/requirements-bench.txt
 	cp tools/requirements-bench.txt $@
 
 ## Regenerate the PyTorch golden fixtures (CI never does this).
