@@ -77,6 +77,36 @@ final class StorageFormatTests: XCTestCase {
         }
     }
 
+    /// Batch norm on 16-channel blocks sums in the plain loops' order, so a network's numbers do not change with the
+    /// format its convolutions leave: forward and every gradient equal to the last bit.
+    func testBlockedBatchNormEqualsThePlainLoopsExactly() throws {
+        var rng = RandomGenerator(seed: 15)
+        let x = Tensor.normal([3, 16, 7, 9], using: &rng)
+        let weight = Tensor.normal([32, 16, 3, 3], std: 0.2, using: &rng)
+        let upstream = Tensor.normal([3, 32, 7, 9], using: &rng)
+        var results: [[[Float]]] = []
+        for plain in [false, true] {
+            let norm = BatchNorm(features: 32)
+            let input = x.copy()
+            input.requiresGrad = true
+            var h = input.conv2d(weight: weight, padding: 1)
+            if plain { h = h.reshape([3, -1]).reshape(h.shape) }
+            XCTAssertEqual(h.native.format == .plain, plain)
+            let y = norm(h)
+            (y * upstream).sum().backward()
+            let evaluation = Autograd.withoutGradient { () -> Tensor in
+                norm.eval()
+                return norm(h)
+            }
+            results.append([y.scalars, input.grad!.scalars, norm.weight.grad!.scalars, norm.bias.grad!.scalars, evaluation.scalars])
+        }
+        try XCTSkipUnless(Autograd.withoutGradient { x.conv2d(weight: weight) }.native.format == .channelBlocked(16),
+                          "oneDNN chose no 16-channel blocks on this CPU")
+        for (name, (blocked, plain)) in zip(["output", "input gradient", "weight gradient", "bias gradient", "evaluation"], zip(results[0], results[1])) {
+            XCTAssertEqual(blocked, plain, "\(name): blocked and plain batch norm differ")
+        }
+    }
+
     /// Central differences through a blocked chain: convolution with fused ReLU, max pooling, a 1×1 convolution.
     func testBlockedChainGradientsMatchFiniteDifferences() {
         var rng = RandomGenerator(seed: 13)

@@ -2,8 +2,9 @@
 /// leave), without converting them: the 16 channels of a block are the 16 lanes of one vector, so every loop is a
 /// run of whole-vector loads over a plane of (H·W, 16) values.
 ///
-/// The storage is N·C/16 such planes, plane p = n·(C/16) + block. Sums are taken per plane in parallel, then added
-/// per block in Double, so the statistics do not depend on how the planes were split between threads.
+/// The storage is N·C/16 such planes, plane p = n·(C/16) + block. Every sum is taken in the order of the plain
+/// loops in `CPUNormalization.swift` (per plane as `CPUBackend.sum` adds a run of floats, then the planes in batch
+/// order), so a network gives the same numbers to the last bit in either format.
 struct BlockedPlanes {
     private typealias Lanes = SIMD16<Float>
     let batch: Int, blocks: Int, spatial: Int
@@ -17,7 +18,7 @@ struct BlockedPlanes {
     }
 
     private var planes: Int { batch * blocks }
-    private var groupSize: Double { Double(batch * spatial) }
+    private var groupSize: Float { Float(batch * spatial) }
     /// Planes per thread chunk: enough work to pay for a thread.
     private var grain: Int { Swift.max(1, (1 << 15) / Swift.max(spatial * 16, 1)) }
 
@@ -28,17 +29,38 @@ struct BlockedPlanes {
         UnsafeMutableRawPointer(p + i * 16).storeBytes(of: v, as: Lanes.self)
     }
 
-    /// Σ over each block's planes of `value(plane start, …)`, one vector of 16 channel totals per block.
-    private func totals(_ value: (_ start: Int, _ block: Int) -> Lanes) -> [SIMD16<Double>] {
+    /// Σ over each block's planes of `planeSum`'s result for each, added in batch order: 16 channel totals per block.
+    private func totals(_ value: (_ start: Int, _ block: Int) -> Lanes) -> [Lanes] {
         var partial = [Lanes](repeating: Lanes(repeating: 0), count: planes)
         partial.withUnsafeMutableBufferPointer { partial in
             parallelFor(planes, grain: grain) { range in
                 for plane in range { partial[plane] = value(plane * spatial * 16, plane % blocks) }
             }
         }
-        var sums = [SIMD16<Double>](repeating: SIMD16<Double>(repeating: 0), count: blocks)
-        for plane in 0..<planes { sums[plane % blocks] += SIMD16<Double>(partial[plane]) }
+        var sums = [Lanes](repeating: Lanes(repeating: 0), count: blocks)
+        for plane in 0..<planes { sums[plane % blocks] += partial[plane] }
         return sums
+    }
+
+    /// Σ of `term(i)` for i in 0..<spatial, 16 channels at once, in the order `CPUBackend.sum` adds a plain run:
+    /// accumulator j takes the terms i ≡ j (mod 16) of the whole runs of 16, the accumulators are added in order
+    /// (as `SIMD16.sum()`), then the remaining terms one by one.
+    @inline(__always) private func planeSum(_ term: (Int) -> Lanes) -> Lanes {
+        withUnsafeTemporaryAllocation(of: Lanes.self, capacity: 16) { accumulators in
+            accumulators.initialize(repeating: Lanes(repeating: 0))
+            var i = 0
+            while i + 16 <= spatial {
+                for j in 0..<16 { accumulators[j] += term(i + j) }
+                i += 16
+            }
+            var total = Lanes(repeating: -0.0)
+            for j in 0..<16 { total += accumulators[j] }
+            while i < spatial {
+                total += term(i)
+                i += 1
+            }
+            return total
+        }
     }
 
     /// Applies `body(plane start, block)` to every plane, in parallel.
@@ -55,22 +77,16 @@ struct BlockedPlanes {
         let spatial = spatial, groupSize = groupSize
         if computeStatistics {
             // Mean first, then squared deviations from it, as the plain loops.
-            let sums = totals { start, _ in
-                var total = Lanes(repeating: 0)
-                for i in 0..<spatial { total += BlockedPlanes.load(src + start, i) }
-                return total
-            }
-            for block in 0..<blocks { BlockedPlanes.store(Lanes(sums[block] / groupSize), mean, block) }
+            let sums = totals { start, _ in planeSum { BlockedPlanes.load(src + start, $0) } }
+            for block in 0..<blocks { BlockedPlanes.store(sums[block] / groupSize, mean, block) }
             let deviations = totals { start, block in
                 let m = BlockedPlanes.load(mean, block)
-                var total = Lanes(repeating: 0)
-                for i in 0..<spatial {
+                return planeSum { i in
                     let d = BlockedPlanes.load(src + start, i) - m
-                    total += d * d
+                    return d * d
                 }
-                return total
             }
-            for block in 0..<blocks { BlockedPlanes.store(Lanes(deviations[block] / groupSize), variance, block) }
+            for block in 0..<blocks { BlockedPlanes.store(deviations[block] / groupSize, variance, block) }
         }
         let w = weight.floats, b = bias.floats
         forEachPlane { start, block in
@@ -84,23 +100,17 @@ struct BlockedPlanes {
     func backward(_ x: Storage, gradient: Storage, into input: Storage, weight: Storage, weightGradient: Storage, biasGradient: Storage,
                   statistics: NormalizationStatistics, fixedStatistics: Bool, epsilon: Float) {
         let xs = x.floats, g = gradient.floats, dx = input.floats, mean = statistics.mean.floats
-        let spatial = spatial, groupSize = Float(groupSize)
+        let groupSize = groupSize
         let rstd = (0..<blocks).map { 1 / (BlockedPlanes.load(statistics.variance.floats, $0) + epsilon).squareRoot() }
-        let sumG = totals { start, _ in
-            var total = Lanes(repeating: 0)
-            for i in 0..<spatial { total += BlockedPlanes.load(g + start, i) }
-            return total
-        }
+        let sumG = totals { start, _ in planeSum { BlockedPlanes.load(g + start, $0) } }
         let sumGX = totals { start, block in  // Σ g·(x − mean)
             let m = BlockedPlanes.load(mean, block)
-            var total = Lanes(repeating: 0)
-            for i in 0..<spatial { total += BlockedPlanes.load(g + start, i) * (BlockedPlanes.load(xs + start, i) - m) }
-            return total
+            return planeSum { i in BlockedPlanes.load(g + start, i) * (BlockedPlanes.load(xs + start, i) - m) }
         }
         // dx = k1·g + k2·x + k3 per channel (see `CPUBackend.normalizeBackward`).
         var k1 = [Lanes](), k2 = [Lanes](), k3 = [Lanes]()
         for block in 0..<blocks {
-            let sg = Lanes(sumG[block]), sgx = Lanes(sumGX[block])
+            let sg = sumG[block], sgx = sumGX[block]
             BlockedPlanes.store(sg, biasGradient.floats, block)
             BlockedPlanes.store(sgx * rstd[block], weightGradient.floats, block)
             let a = BlockedPlanes.load(weight.floats, block) * rstd[block]
