@@ -50,11 +50,16 @@ if arguments.contains("--distributed-table") {
     try printDistributedTable(executable: arguments[0])
     exit(0)
 }
+/// Exits with the usage, after naming `unknown` unless it asked for help.
+func usageExit(unknown: String) -> Never {
+    let help = unknown == "--help" || unknown == "-h"
+    let complaint = help ? "" : "plexus-bench: unknown model '\(unknown)' (expected one of: \(models.map(\.name).joined(separator: ", ")))\n"
+    let usage = "usage: plexus-bench [MODEL…] | --model MODEL | --kmeans-table | --memory-table [COUNT] | --distributed-table\n"
+    FileHandle.standardError.write((complaint + usage).data(using: .utf8)!)
+    exit(help ? 0 : 2)
+}
 if let flag = arguments.firstIndex(of: "--model"), flag + 1 < arguments.count {
-    guard let model = models.first(where: { $0.name == arguments[flag + 1] }) else {
-        FileHandle.standardError.write("plexus-bench: unknown model '\(arguments[flag + 1])' (expected one of: \(models.map(\.name).joined(separator: ", ")))\n".data(using: .utf8)!)
-        exit(2)
-    }
+    guard let model = models.first(where: { $0.name == arguments[flag + 1] }) else { usageExit(unknown: arguments[flag + 1]) }
     var measurement = model.run()
     measurement["peak_mb"] = ProcessMemory.peakMegabytes()
     let json = try JSONSerialization.data(withJSONObject: measurement, options: [.sortedKeys])
@@ -64,4 +69,7 @@ if let flag = arguments.firstIndex(of: "--model"), flag + 1 < arguments.count {
 
 func cell(_ value: Double?, _ format: String = "%.2f") -> String { value.map { String(format: format, $0) } ?? "-" }
 
-try printModelTable(executable: arguments[0], models: arguments.dropFirst().isEmpty ? models : models.filter { arguments.dropFirst().contains($0.name) })
+// Otherwise the model table, of every model or of those named.
+let named = Array(arguments.dropFirst())
+if let unknown = named.first(where: { name in !models.contains { $0.name == name } }) { usageExit(unknown: unknown) }
+try printModelTable(executable: arguments[0], models: named.isEmpty ? models : models.filter { named.contains($0.name) })
