@@ -19,9 +19,10 @@ public enum Device: Hashable, Sendable, CustomStringConvertible {
 
 /// The order in which a storage holds the elements of an (N, C, H, W) tensor.
 ///
-/// Everything reads and writes `.plain` (row-major) storages. A backend's image kernels (convolution, pooling) may
-/// leave their results in the order their fastest code wants, so the next such kernel reads them without a
-/// conversion; anything else gets them converted to plain once, through `Tensor.storage`.
+/// Everything reads and writes `.plain` (row-major) storages. A backend's image kernels (convolution, pooling,
+/// batch norm, and element-wise ops on their results) may leave their results in the order their fastest code
+/// wants, so the next such kernel reads them without a conversion; anything else gets them converted to plain
+/// once, through `Tensor.storage`.
 public enum StorageFormat: Hashable, Sendable, CustomStringConvertible {
     case plain
     /// Channels in blocks of `n`: (N, C/n, H, W, n), oneDNN's `nChw16c` for n = 16. C is a multiple of `n`, so the

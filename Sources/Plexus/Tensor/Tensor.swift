@@ -11,8 +11,9 @@ import Foundation
 /// ```
 public final class Tensor {
     public let shape: [Int]
-    /// The values as the kernel that computed them left them: usually plain, but convolution and pooling keep
-    /// their results in the backend's faster order (`StorageFormat`) for the next such kernel to read as they are.
+    /// The values as the kernel that computed them left them: usually plain, but image kernels (convolution,
+    /// pooling, batch norm, and element-wise ops on their results) keep the backend's faster order
+    /// (`StorageFormat`) for the next such kernel to read as it is.
     private(set) var native: Storage
     private var plainCopy: Storage?
     /// Whether gradients flow to (or through) this tensor.

@@ -130,7 +130,7 @@ private struct ConvolutionPrimitive {
     func run(_ inputs: [Storage], reusing conversions: inout [Conversion]) -> [Storage] {
         var remaining = inputs[...]
         var bound: [UnsafeMutableRawPointer?] = []
-        var scratches: [Storage] = []  // alive until the primitive has run
+        var alive: [Storage] = []  // converted inputs and scratch outputs, kept until the primitive has run
         var outputs: [Storage] = []
         var written: [(reorder: CachedPrimitive, from: Storage, to: Storage)] = []
         for (index, argument) in arguments.enumerated() {
@@ -138,7 +138,7 @@ private struct ConvolutionPrimitive {
             guard argument.isOutput else {
                 let buffer = remaining.removeFirst()
                 let input = self.input(buffer, argument, in: chosen, conversions: &conversions)
-                scratches.append(input)
+                alive.append(input)
                 bound.append(input.pointer)
                 continue
             }
@@ -157,14 +157,14 @@ private struct ConvolutionPrimitive {
                 continue
             }
             let scratch = backend.allocate(layout: chosen)
-            scratches.append(scratch)
+            alive.append(scratch)
             let reorder = OneDNN.shared.cached(Key(geometry: geometry, pass: pass, reorderFor: argument.kind, from: nil)) {
                 OneDNN.reorder(from: chosen, to: argument.plain)
             }
             written.append((reorder, scratch, out))
             bound.append(scratch.pointer)
         }
-        withExtendedLifetime(scratches) {
+        withExtendedLifetime(alive) {
             primitive.execute(bound)
             for (reorder, from, to) in written { reorder.execute([from.pointer, to.pointer]) }
         }
