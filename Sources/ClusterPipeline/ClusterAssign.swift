@@ -56,7 +56,7 @@ extension ClusterPipeline {
 
         // The source run's column names are the defaults where the new file has them; otherwise they are guessed again.
         let preferred = config.columns
-        let (input, bytes) = try UserInput.load(path: options.input, columns: options.columns, preferred: preferred)
+        let (input, sha256) = try UserInput.load(path: options.input, columns: options.columns, preferred: preferred)
         log("Columns: \(input.columns.description)")
         let features = try userFeatures(input, asOf: options.asOf, schema: scaler)
         let standardized = scaler.transform(features.values)
@@ -72,7 +72,7 @@ extension ClusterPipeline {
 
         let datasetID = try store.registerDataset(name: URL(fileURLWithPath: input.path).lastPathComponent,
                                                   kind: summary.events == nil ? "user-features" : "events", source: input.path,
-                                                  sha256: SHA256.hex(bytes), items: summary.events ?? summary.users)
+                                                  sha256: sha256, items: summary.events ?? summary.users)
         let assignConfig = ClusterAssignConfig(sourceRun: options.runID, input: input.path, columns: columnsJSON(input.columns),
                                                asOf: features.asOf?.iso8601)
         return try store.record(pipeline: "cluster", datasetID: datasetID, config: assignConfig, seed: options.seed,

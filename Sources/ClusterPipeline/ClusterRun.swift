@@ -71,7 +71,7 @@ public enum ClusterPipeline {
     /// row is written. `log` receives progress lines.
     public static func run(store: Store, options: RunOptions, log: (String) -> Void = { _ in }) throws -> RunReport {
         var clock = Stopwatch()
-        let (input, bytes) = try UserInput.load(path: options.input, columns: options.columns)
+        let (input, sha256) = try UserInput.load(path: options.input, columns: options.columns)
         log("Columns: \(input.columns.description)")
         let features = try userFeatures(input, asOf: options.asOf, schema: nil)
         let summary = InputSummary(path: input.path, columns: input.columns, events: eventCount(input), users: features.userIDs.count,
@@ -90,7 +90,7 @@ public enum ClusterPipeline {
         }
         let datasetID = try store.registerDataset(name: URL(fileURLWithPath: input.path).lastPathComponent,
                                                   kind: summary.events == nil ? "user-features" : "events", source: input.path,
-                                                  sha256: SHA256.hex(bytes), items: summary.events ?? summary.users)
+                                                  sha256: sha256, items: summary.events ?? summary.users)
         let setup = autoencoder.map { TrainingSetup($0.pipeline.training, epochs: options.epochs, defaultEpochs: 30) }
         let logTransformed = zip(features.names, scaler.logged).filter(\.1).map(\.0)
         let config = ClusterRunConfig(

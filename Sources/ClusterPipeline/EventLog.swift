@@ -103,63 +103,65 @@ public enum UserInput: Sendable {
         }
     }
 
-    /// Reads `path` (CSV), finds the columns and checks every value: a bad value is an error naming the line and
-    /// column. Where no column is named for a role, a `preferred` name (by role, e.g. a stored run's) is used if the
-    /// header has it, else one is guessed. Also returns the file's bytes, for the dataset's content hash.
+    /// Reads `path` (CSV) record by record, finds the columns and checks every value: a bad value is an error naming
+    /// the line and column. Where no column is named for a role, a `preferred` name (by role, e.g. a stored run's) is
+    /// used if the header has it, else one is guessed. Also returns the file's SHA-256, for the data set's content
+    /// hash. The file is never in memory whole: what is kept is one compact entry per event (or row).
     public static func load(path: String, columns options: ColumnOptions,
-                            preferred: [String: String] = [:]) throws -> (input: UserInput, bytes: [UInt8]) {
-        guard FileManager.default.fileExists(atPath: path) else { throw FormatError(path: path, "file not found") }
-        let bytes: [UInt8]
-        do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-            throw FormatError(path: path, "cannot read file (\(error.localizedDescription))")
-        }
-        return (try decode(bytes, path: path, columns: options, preferred: preferred), bytes)
+                            preferred: [String: String] = [:]) throws -> (input: UserInput, sha256: String) {
+        var reader = try CSVReader(path: path)
+        let input = try read(&reader, columns: options, preferred: preferred)
+        return (input, try reader.sha256())
     }
 
     /// Reads the bytes of an event log or per-user table as `load` does; `path` names the file in errors.
     public static func decode(_ bytes: [UInt8], path: String, columns options: ColumnOptions,
                               preferred: [String: String] = [:]) throws -> UserInput {
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw FormatError(path: path, "not UTF-8 text") }
-        let table = try CSV.parse(text, path: path)
-        var reader = ColumnReader(table: table, preferred: preferred)
-        let user = try reader.column("user", explicit: options.user, required: true)!
-        let time = try reader.column("time", explicit: options.time, required: false)
-        let amount = try reader.column("amount", explicit: options.amount, required: false)
+        var reader = try CSVReader(bytes: bytes, path: path)
+        return try read(&reader, columns: options, preferred: preferred)
+    }
+
+    private static func read(_ reader: inout CSVReader, columns options: ColumnOptions, preferred: [String: String]) throws -> UserInput {
+        var columns = ColumnReader(header: reader, preferred: preferred)
+        let header = reader.header
+        let user = try columns.column("user", explicit: options.user, required: true)!
+        let time = try columns.column("time", explicit: options.time, required: false)
+        let amount = try columns.column("amount", explicit: options.amount, required: false)
         if time == nil {
             // Without times this can only be a per-user table; event and category columns make no sense there.
-            let mapping = ColumnMapping(user: table.header[user], amount: amount.map { table.header[$0] }, guessed: reader.guessed)
-            return .table(try readTable(table, user: user, amount: amount, mapping: mapping))
+            let mapping = ColumnMapping(user: header[user], amount: amount.map { header[$0] }, guessed: columns.guessed)
+            return .table(try readTable(&reader, user: user, amount: amount, mapping: mapping))
         }
-        let event = try reader.column("event", explicit: options.event, required: false)
-        let category = try reader.column("category", explicit: options.category, required: false)
-        let mapping = ColumnMapping(user: table.header[user], time: table.header[time!], amount: amount.map { table.header[$0] },
-                                    event: event.map { table.header[$0] }, category: category.map { table.header[$0] },
-                                    guessed: reader.guessed)
-        return .events(try readLog(table, user: user, time: time!, amount: amount, event: event, category: category,
+        let event = try columns.column("event", explicit: options.event, required: false)
+        let category = try columns.column("category", explicit: options.category, required: false)
+        let mapping = ColumnMapping(user: header[user], time: header[time!], amount: amount.map { header[$0] },
+                                    event: event.map { header[$0] }, category: category.map { header[$0] },
+                                    guessed: columns.guessed)
+        return .events(try readLog(&reader, user: user, time: time!, amount: amount, event: event, category: category,
                                    mapping: mapping))
     }
 
-    static func readLog(_ table: CSVTable, user: Int, time: Int, amount: Int?, event: Int?, category: Int?,
+    static func readLog(_ reader: inout CSVReader, user: Int, time: Int, amount: Int?, event: Int?, category: Int?,
                         mapping: ColumnMapping) throws -> EventLog {
         var userIndex: [String: Int] = [:], userIDs: [String] = [], users: [Int] = [], times: [EventTime] = []
         var amounts: [Double] = [], eventIndex: [String: Int] = [:], eventTypes: [String] = [], events: [Int] = []
         var categoryIndex: [String: Int] = [:], categoryNames: [String] = [], categories: [Int] = []
-        for row in table.rows.indices {
-            let id = try userID(table, row: row, column: user)
+        while let record = try reader.next() {
+            let id = try userID(record, column: user, reader)
             if userIndex[id] == nil {
                 userIndex[id] = userIDs.count
                 userIDs.append(id)
             }
             users.append(userIndex[id]!)
-            let text = table.rows[row][time]
+            let text = record.fields[time]
             guard let parsed = EventTime.parse(text) else {
-                throw FormatError(path: table.path, line: table.lineNumbers[row],
-                                  "column '\(table.header[time])': cannot read \"\(text)\" as a date or time (expected \(EventTime.acceptedForms))")
+                throw FormatError(path: reader.path, line: record.line,
+                                  "column '\(reader.header[time])': cannot read \"\(text)\" as a date or time (expected \(EventTime.acceptedForms))")
             }
             times.append(parsed)
-            if let amount { amounts.append(try nonNegative(table, row: row, column: amount) ?? 0) }
+            if let amount { amounts.append(try nonNegative(record, column: amount, reader) ?? 0) }
             if let event {
-                let name = table.rows[row][event].trimmingCharacters(in: .whitespaces)
+                let name = record.fields[event].trimmingCharacters(in: .whitespaces)
                 let type = name.isEmpty ? "(none)" : name
                 if eventIndex[type] == nil {
                     eventIndex[type] = eventTypes.count
@@ -168,7 +170,7 @@ public enum UserInput: Sendable {
                 events.append(eventIndex[type]!)
             }
             if let category {
-                let name = table.rows[row][category].trimmingCharacters(in: .whitespaces)
+                let name = record.fields[category].trimmingCharacters(in: .whitespaces)
                 if !name.isEmpty && categoryIndex[name] == nil {
                     categoryIndex[name] = categoryNames.count
                     categoryNames.append(name)
@@ -176,56 +178,58 @@ public enum UserInput: Sendable {
                 categories.append(name.isEmpty ? -1 : categoryIndex[name]!)
             }
         }
-        return EventLog(path: table.path, columns: mapping, userIDs: userIDs, users: users, times: times,
+        return EventLog(path: reader.path, columns: mapping, userIDs: userIDs, users: users, times: times,
                         amounts: amount == nil ? nil : amounts, eventTypes: event == nil ? nil : eventTypes,
                         events: event == nil ? nil : events, categoryNames: category == nil ? nil : categoryNames,
                         categories: category == nil ? nil : categories)
     }
 
-    static func readTable(_ table: CSVTable, user: Int, amount: Int?, mapping: ColumnMapping) throws -> UserTable {
-        let featureColumns = table.header.indices.filter { $0 != user }
+    static func readTable(_ reader: inout CSVReader, user: Int, amount: Int?, mapping: ColumnMapping) throws -> UserTable {
+        let header = reader.header
+        let featureColumns = header.indices.filter { $0 != user }
         guard !featureColumns.isEmpty else {
-            throw FormatError(path: table.path, line: table.headerLine,
+            throw FormatError(path: reader.path, line: reader.headerLine,
                               "only a user column: an event log needs a time column (--time-column), a per-user table needs feature columns")
         }
         var firstLine: [String: Int] = [:]
         var ids: [String] = [], values: [Double] = []
-        for row in table.rows.indices {
-            let id = try userID(table, row: row, column: user)
+        while let record = try reader.next() {
+            let id = try userID(record, column: user, reader)
             if let earlier = firstLine[id] {
-                throw FormatError(path: table.path, line: table.lineNumbers[row],
+                throw FormatError(path: reader.path, line: record.line,
                                   "user '\(id)' appears again (first on line \(earlier)) and there is no time column: an event log needs one (--time-column; looked for \(ColumnReader.looked("time"))), a per-user feature table has one row per user")
             }
-            firstLine[id] = table.lineNumbers[row]
+            firstLine[id] = record.line
             ids.append(id)
             for column in featureColumns {
-                guard let value = column == amount ? try nonNegative(table, row: row, column: column)
-                                                   : try table.double(row: row, column: column) else {
-                    throw FormatError(path: table.path, line: table.lineNumbers[row],
-                                      "column '\(table.header[column])': missing value (a per-user feature table needs a number in every column)")
+                guard let value = column == amount ? try nonNegative(record, column: column, reader)
+                                                   : try CSV.number(record.fields[column], column: header[column], line: record.line, path: reader.path) else {
+                    throw FormatError(path: reader.path, line: record.line,
+                                      "column '\(header[column])': missing value (a per-user feature table needs a number in every column)")
                 }
                 values.append(value)
             }
         }
         let matrix = Matrix(rows: ids.count, columns: featureColumns.count, values: values)
-        return UserTable(path: table.path, columns: mapping, userIDs: ids, featureNames: featureColumns.map { table.header[$0] },
+        return UserTable(path: reader.path, columns: mapping, userIDs: ids, featureNames: featureColumns.map { header[$0] },
                          values: matrix, revenue: amount.map { column in matrix.column(featureColumns.firstIndex(of: column)!) })
     }
 
-    static func userID(_ table: CSVTable, row: Int, column: Int) throws -> String {
-        let id = table.rows[row][column].trimmingCharacters(in: .whitespaces)
+    static func userID(_ record: CSVRecord, column: Int, _ reader: CSVReader) throws -> String {
+        let id = record.fields[column].trimmingCharacters(in: .whitespaces)
         guard !id.isEmpty else {
-            throw FormatError(path: table.path, line: table.lineNumbers[row], "column '\(table.header[column])': empty user id")
+            throw FormatError(path: reader.path, line: record.line, "column '\(reader.header[column])': empty user id")
         }
         return id
     }
 
     /// A number that must not be negative (an amount); nil when missing.
-    static func nonNegative(_ table: CSVTable, row: Int, column: Int) throws -> Double? {
-        guard let value = try table.double(row: row, column: column) else { return nil }
+    static func nonNegative(_ record: CSVRecord, column: Int, _ reader: CSVReader) throws -> Double? {
+        let name = reader.header[column]
+        guard let value = try CSV.number(record.fields[column], column: name, line: record.line, path: reader.path) else { return nil }
         guard value >= 0 else {
-            throw FormatError(path: table.path, line: table.lineNumbers[row],
-                              "column '\(table.header[column])': negative amount \(table.rows[row][column]) (refunds and corrections are not supported: net them out first)")
+            throw FormatError(path: reader.path, line: record.line,
+                              "column '\(name)': negative amount \(record.fields[column]) (refunds and corrections are not supported: net them out first)")
         }
         return value
     }
@@ -234,13 +238,13 @@ public enum UserInput: Sendable {
 /// Resolves the column for each role: the one named on the command line, or the first header name that suggests
 /// the role, never giving one column two roles.
 private struct ColumnReader {
-    let table: CSVTable
+    let table: any CSVColumns
     let preferred: [String: String]
     var taken: Set<Int> = []
     var guessed: [String] = []
 
-    init(table: CSVTable, preferred: [String: String]) {
-        self.table = table
+    init(header: any CSVColumns, preferred: [String: String]) {
+        table = header
         self.preferred = preferred
     }
 
