@@ -1,7 +1,7 @@
 # Plexus: the two commands a new user runs on a fresh Debian 12 machine are `make demo` and `make test`.
 # Both install the Debian packages Plexus links against when they are missing.
 
-DEB_PACKAGES := libdnnl-dev libpng-dev libsqlite3-dev sqlite3 zlib1g-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-wqy-microhei libssl-dev libnifti2-dev python3-venv libopenmpi-dev openmpi-bin iproute2 chromium
+DEB_PACKAGES := libdnnl-dev libgcc-12-dev libpng-dev libsqlite3-dev sqlite3 zlib1g-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-wqy-microhei libssl-dev libnifti2-dev python3-venv libopenmpi-dev openmpi-bin iproute2 chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)

@@ -10,16 +10,19 @@ public final class CPUBackend: Backend {
     private let dnnl = OneDNN.shared
 
     private init() {
-        // Keep freed tensor buffers in the heap instead of returning them to the OS after every step:
-        // training allocates the same sizes over and over, and mmap/munmap per tensor costs page faults.
-        mallopt(M_MMAP_THRESHOLD, 1 << 30)
-        mallopt(M_TRIM_THRESHOLD, 1 << 30)
+        // Tensor buffers of 256 KB and more come from `BufferPool`. What glibc still serves, Swift arrays and
+        // small tensors, is allocated and freed at the same sizes step after step: keep it in the heap rather than
+        // mapping it anew (and faulting its pages in) each time. Arrays of 32 MB and more (a data set's values) are
+        // mapped, so they go back to the system when freed; so does a heap top over 64 MB left free.
+        mallopt(M_MMAP_THRESHOLD, 32 << 20)
+        mallopt(M_TRIM_THRESHOLD, 64 << 20)
     }
 
-    /// Returns the heap's free memory to the system (glibc's `malloc_trim`). With the thresholds above nothing is
-    /// returned on its own, so what one phase freed (60,000 decoded images, training's batch buffers) stays resident
-    /// while the next phase, whose sizes differ, grows the heap again. A pipeline calls this between such phases.
+    /// Returns freed memory to the system: the large buffers `BufferPool` keeps for reuse, and the heap's free
+    /// pages (glibc's `malloc_trim`). A pipeline calls this between phases whose sizes differ (decoding 60,000
+    /// images, then training), so that what one phase freed is not held while the next one runs.
     public static func returnFreedMemory() {
+        BufferPool.shared.releaseAll()
         malloc_trim(0)
     }
 
@@ -31,8 +34,13 @@ public final class CPUBackend: Backend {
 
     /// A buffer of `count` elements that will hold them in `format`.
     func allocate(_ count: Int, format: StorageFormat) -> Storage {
-        var raw: UnsafeMutableRawPointer?
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        if bytes >= BufferPool.minimumBytes {
+            guard let buffer = BufferPool.shared.take(bytes) else { preconditionFailure("out of memory allocating \(bytes) bytes") }
+            return Storage(device: .cpu, count: count, format: format, pointer: buffer,
+                           release: { BufferPool.shared.give($0, bytes: bytes) })
+        }
+        var raw: UnsafeMutableRawPointer?
         precondition(posix_memalign(&raw, 64, bytes) == 0, "out of memory allocating \(bytes) bytes")
         return Storage(device: .cpu, count: count, format: format, pointer: raw!, release: { free($0) })
     }
