@@ -4,9 +4,13 @@ import PlexusFormats
 import PlexusKit
 import PlexusStore
 
-/// What `classify train` and `classify compare` do with a folder of class subfolders.
+/// What `classify train` and `classify compare` do with a folder of class subfolders, or with a data set an earlier
+/// run stored in the `images` table: exactly one of `directory` and `datasetID`.
 public struct TrainOptions {
-    public var directory: String
+    public var directory: String?
+    /// A data set of the `images` table, trained on with its stored train/val/test split (so `testDirectory`,
+    /// `validationSplit` and `maxPerClass`, which make a split, are refused with it).
+    public var datasetID: Int64?
     public var testDirectory: String?
     /// Share of each class held out for validation; nil takes the pipeline file's `validation_split`, else 0.1.
     public var validationSplit: Double?
@@ -33,14 +37,36 @@ public struct TrainOptions {
     /// Where notes go (skipped files, what is being trained).
     public var log: (String) -> Void = { _ in }
 
-    public init(directory: String) {
+    public init(directory: String? = nil, datasetID: Int64? = nil) {
         self.directory = directory
+        self.datasetID = datasetID
     }
 
-    var dataOptions: LabelledData.Options {
-        LabelledData.Options(directory: directory, testDirectory: testDirectory, validationFraction: validationSplit ?? 0.1,
-                             imageSize: imageSize, color: color, strict: strict, maxPerClass: maxPerClass, seed: seed,
-                             memoryBudget: memoryBudget)
+    /// The images to train on: the folder read and split, or the stored data set as it was split. `validationFraction`
+    /// applies to a folder only.
+    func labelledData(validationFraction: Double, store: Store) throws -> LabelledData {
+        switch (directory, datasetID) {
+        case (let directory?, nil):
+            return try LabelledData.load(LabelledData.Options(
+                directory: directory, testDirectory: testDirectory, validationFraction: validationFraction, imageSize: imageSize,
+                color: color, strict: strict, maxPerClass: maxPerClass, seed: seed, memoryBudget: memoryBudget), log: log)
+        case (nil, let datasetID?):
+            let splitting = [("--val-split", validationSplit != nil), ("--test", testDirectory != nil), ("--max-per-class", maxPerClass != nil)]
+                .filter(\.1).map(\.0)
+            guard splitting.isEmpty else {
+                throw ClassifyError("\(splitting.joined(separator: ", ")) cannot be used with --dataset: a stored data set is trained on with its stored train/val/test split")
+            }
+            // Only rank 0 opens the database (workers get a scratch one), so the workers would have no images.
+            guard !DistributedJob.world.isDistributed else {
+                throw ClassifyError("--dataset cannot be used under mpirun: only rank 0 opens the database; give every process the folder (DIR) instead")
+            }
+            return try LabelledData.stored(StoredDataset.open(datasetID, in: store), imageSize: imageSize, color: color,
+                                           memoryBudget: memoryBudget, log: log)
+        case (nil, nil):
+            throw ClassifyError("name the images to train on: a folder of class subfolders (DIR) or a stored data set (--dataset ID)")
+        case (.some, .some):
+            throw ClassifyError("give a folder (DIR) or --dataset ID, not both")
+        }
     }
 }
 
@@ -78,7 +104,8 @@ public enum ClassifyPipeline {
     /// majority-class baseline, and records everything as one run.
     public static func train(store: Store, options: TrainOptions) throws -> TrainReport {
         let pipeline = try loadPipeline(options.pipelinePath)
-        let data = try LabelledData.load(resolvedDataOptions(options, pipeline), log: options.log)
+        let data = try options.labelledData(validationFraction: options.validationSplit ?? pipeline.training.validationSplit ?? 0.1,
+                                            store: store)
         return try train(pipeline, name: pipeline.name ?? modelName(options.pipelinePath), data: data, store: store, options: options)
     }
 
@@ -86,7 +113,7 @@ public enum ClassifyPipeline {
     public static func compare(store: Store, options: TrainOptions, models: [String]) throws -> [TrainReport] {
         guard !models.isEmpty else { throw ClassifyError("--models: name at least one model") }
         let pipelines = try models.map { try loadPipeline(ClassifierModels.pipelinePath($0)) }
-        let data = try LabelledData.load(options.dataOptions, log: options.log)
+        let data = try options.labelledData(validationFraction: options.validationSplit ?? 0.1, store: store)
         return try zip(models, pipelines).map { name, pipeline in
             options.log("Training \(name) (\(pipeline.file))")
             var modelOptions = options
@@ -102,12 +129,6 @@ public enum ClassifyPipeline {
         try ClassifierModels.requirements.check(pipeline)
         _ = try ModelBuilder.build(pipeline.model, file: pipeline.file, seed: 0)
         return pipeline
-    }
-
-    private static func resolvedDataOptions(_ options: TrainOptions, _ pipeline: PipelineSpec) -> LabelledData.Options {
-        var data = options.dataOptions
-        data.validationFraction = options.validationSplit ?? pipeline.training.validationSplit ?? 0.1
-        return data
     }
 
     /// `Pipelines/classify-mlp.yml` (or `builtin:classify-mlp.yml`) → `classify-mlp`.
@@ -126,6 +147,7 @@ public enum ClassifyPipeline {
         let config = TrainConfig(
             model: name, pipelineFile: pipeline.file, pipelineYAML: try PipelineFiles.text(pipeline.file),
             input: ClassifyPreprocessing(classes: data.classes, geometry: data.geometry), trainDir: options.directory,
+            dataset: options.datasetID,
             testDir: options.testDirectory, maxPerClass: options.maxPerClass,
             training: setup.summary, augment: options.augment, strict: options.strict, classWeights: weights?.map(Double.init),
             images: .init(train: data.train.count, val: data.validation?.count ?? 0, test: data.test?.count ?? 0,

@@ -39,9 +39,13 @@ public struct ImageGeometry: Equatable, Sendable {
     /// The geometry for a training set: the given size or the first image's, the given colour or `rgb` when any
     /// image has colour (palette files count as colour) and `gray` otherwise.
     static func infer(from files: [ImageFile], size: (width: Int, height: Int)?, color: ColorMode?) -> ImageGeometry {
-        let first = files[0]
-        let channels = color?.channels ?? (files.contains { $0.channels >= 3 } ? 3 : 1)
-        return ImageGeometry(width: size?.width ?? first.width, height: size?.height ?? first.height, channels: channels)
+        infer(firstSize: (files[0].width, files[0].height), channels: files.map(\.channels), size: size, color: color)
+    }
+
+    /// The same from the first image's size and every image's channel count (a stored data set's rows).
+    static func infer(firstSize: (width: Int, height: Int), channels: [Int], size: (width: Int, height: Int)?, color: ColorMode?) -> ImageGeometry {
+        ImageGeometry(width: size?.width ?? firstSize.width, height: size?.height ?? firstSize.height,
+                      channels: color?.channels ?? (channels.contains { $0 >= 3 } ? 3 : 1))
     }
 
     /// `image` as this geometry's CHW pixels: alpha composited over black, colour converted (ITU-R 601 luma for
@@ -55,6 +59,16 @@ public struct ImageGeometry: Equatable, Sendable {
             for channel in 0..<channels { output[channel * plane + index] = converted.pixels[index * channels + channel] }
         }
         return output
+    }
+
+    /// Decodes PNG `bytes` (read from `path`) into sample `position` of a batch buffer: what a `SampleSource`
+    /// does for each image it loads, whether the bytes came from a file or from the `images` table.
+    func decode(_ bytes: [UInt8], path: String, into output: UnsafeMutableBufferPointer<Float>, at position: Int) throws {
+        let size = channels * width * height
+        let pixels = self.pixels(of: try PNG.decode(bytes, path: path))
+        pixels.withUnsafeBufferPointer { source in
+            _ = UnsafeMutableBufferPointer(rebasing: output[position * size ..< (position + 1) * size]).initialize(from: source)
+        }
     }
 
     /// The files' images as model inputs, [N, C, H, W]: one tensor when the scan kept every decoded image, else
@@ -83,13 +97,9 @@ struct ImageFileSource: SampleSource {
     var sampleShape: [Int] { geometry.shape }
 
     func load(_ indices: [Int], into output: UnsafeMutableBufferPointer<Float>) throws {
-        let size = geometry.shape.reduce(1, *)
         for (position, index) in indices.enumerated() {
             let path = paths[index]
-            let pixels = geometry.pixels(of: try PNG.decode(try ImageFileError.reread(path), path: path))
-            pixels.withUnsafeBufferPointer { source in
-                _ = UnsafeMutableBufferPointer(rebasing: output[position * size ..< (position + 1) * size]).initialize(from: source)
-            }
+            try geometry.decode(try ImageFileError.reread(path), path: path, into: output, at: position)
         }
     }
 }

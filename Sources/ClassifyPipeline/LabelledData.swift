@@ -34,6 +34,9 @@ struct LabelledData {
     let source: String
     /// Files per class in the training folder before the split (after `maxPerClass`).
     let classCounts: [Int]
+    /// The `images` data set these images were read from (`classify train --dataset`): the run is recorded
+    /// against it, and `rows` is empty. Nil for folders, which `register` stores as a data set of their own.
+    var storedDatasetID: Int64? = nil
 
     struct Options {
         var directory: String
@@ -128,9 +131,11 @@ struct LabelledData {
         if !skipped.isEmpty { log("\(directory): \(ImageFolder.filesCount(skipped.count)) skipped (not valid PNGs; --strict makes this an error)") }
     }
 
-    /// Stores the data set and its images, or finds it stored by an earlier run with the same files and split.
+    /// Stores the data set and its images, or finds it stored by an earlier run with the same files and split; a
+    /// stored data set is already there.
     func register(in store: Store) throws -> Int64 {
-        try store.registerImageDataset(name: name, source: source, rows: rows)
+        if let storedDatasetID { return storedDatasetID }
+        return try store.registerImageDataset(name: name, source: source, rows: rows)
     }
 
     /// Contents (SHA-256) found in more than one split of the stored data set, counted by the splits they are in

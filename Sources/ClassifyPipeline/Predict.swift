@@ -4,11 +4,14 @@ import PlexusFormats
 import PlexusKit
 import PlexusStore
 
-/// `classify predict --run ID PATH…`.
+/// `classify predict --run ID PATH…` or `classify predict --run ID --dataset ID [--split NAME]`.
 public struct PredictOptions {
     public var runID: Int64
-    /// Files, or folders searched recursively.
+    /// Files, or folders searched recursively; empty with `datasetID`.
     public var paths: [String]
+    /// A data set of the `images` table to predict instead of files: its rows of `split`, or all but `excluded`.
+    public var datasetID: Int64?
+    public var split: String?
     /// Also write the predictions here as CSV.
     public var csvPath: String?
     public var strict = false
@@ -16,9 +19,51 @@ public struct PredictOptions {
     public var memoryBudget = ImageMemory.defaultBudget
     public var log: (String) -> Void = { _ in }
 
-    public init(runID: Int64, paths: [String]) {
+    public init(runID: Int64, paths: [String] = [], datasetID: Int64? = nil, split: String? = nil) {
         self.runID = runID
         self.paths = paths
+        self.datasetID = datasetID
+        self.split = split
+    }
+}
+
+/// What `predict` classifies: files scanned (and stored as a data set of their own) or a stored data set's rows,
+/// with the labels known for them (a class-named folder, a stored label) and the data set the run is recorded against.
+private struct ImagesToPredict {
+    let datasetID: Int64
+    let paths: [String]
+    let labels: [String?]
+    let inputs: Samples
+    let skipped: Int
+
+    /// Files or a data set, not both and not neither; checked before the model is loaded.
+    static func check(_ options: PredictOptions) throws {
+        switch (options.paths.isEmpty, options.datasetID) {
+        case (true, nil): throw ClassifyError("name at least one PNG file or folder, or a stored data set with --dataset ID")
+        case (false, .some): throw ClassifyError("give PNG files or folders, or --dataset ID, not both")
+        case (false, nil) where options.split != nil: throw ClassifyError("--split needs --dataset (it picks a split of the stored data set)")
+        default: return
+        }
+    }
+
+    static func load(_ options: PredictOptions, classifier: TrainedClassifier, store: Store) throws -> ImagesToPredict {
+        if let datasetID = options.datasetID {
+            // Stored images are predicted where they are: the run points at their data set, nothing new is registered.
+            let dataset = try StoredDataset.open(datasetID, in: store)
+            let entries = try dataset.entries(splits: options.split.map { [$0] })
+            let streamed = !StoredDataset.fits(entries, budget: options.memoryBudget)
+            if streamed { options.log("The decoded images would take more than \(options.memoryBudget >> 20) MB (--cache-mb): each batch is read from the database") }
+            return ImagesToPredict(datasetID: datasetID, paths: entries.map(\.path), labels: entries.map(\.label),
+                                   inputs: try dataset.samples(entries, geometry: classifier.geometry, streamed: streamed), skipped: 0)
+        }
+        var scan = try ImageFolder.unlabelled(options.paths, classes: classifier.classes, strict: options.strict, budget: options.memoryBudget)
+        for error in scan.skipped { options.log("skipped \(error.description)") }
+        let datasetID = try store.registerImageDataset(name: "predict: " + options.paths.joined(separator: " "),
+                                                       source: "classify predict --run \(options.runID)",
+                                                       rows: scan.files.map { $0.row(split: "predict") })
+        let (paths, labels) = (scan.files.map(\.path), scan.files.map(\.label))
+        return ImagesToPredict(datasetID: datasetID, paths: paths, labels: labels, inputs: classifier.geometry.samples(&scan.files),
+                               skipped: scan.skipped.count)
     }
 }
 
@@ -27,9 +72,12 @@ public struct PredictReport {
     public let runID: Int64
     public let model: TrainedClassifier
     public let predictions: [Prediction]
-    /// Evaluation over the files whose folder is named after a class, when there are any.
+    /// Evaluation over the files whose folder is named after a class (the stored images with a label the model
+    /// knows), when there are any.
     public let labelled: ClassificationReport?
     public let skipped: Int
+    /// The stored data set predicted (`--dataset`), nil for files.
+    public var dataset: Int64? = nil
 }
 
 /// `classify evaluate --run ID DIR`.
@@ -60,28 +108,25 @@ public struct EvaluateReport {
 }
 
 extension ClassifyPipeline {
-    /// Classifies files with a stored model and records them as a `classify-predict` run: the files in `images`,
-    /// one `predictions` row each, and the confusion matrix of the files whose folder names their class.
+    /// Classifies files, or a stored data set's images, with a stored model and records them as a `classify-predict`
+    /// run: the files in `images` (stored images are there already), one `predictions` row each (keyed by path), and
+    /// the confusion matrix of the images whose class is known (a folder named after it, a stored label).
     public static func predict(store: Store, options: PredictOptions) throws -> PredictReport {
+        try ImagesToPredict.check(options)
         let classifier = try TrainedClassifier.load(runID: options.runID, from: store)
-        var scan = try ImageFolder.unlabelled(options.paths, classes: classifier.classes, strict: options.strict,
-                                              budget: options.memoryBudget)
-        for error in scan.skipped { options.log("skipped \(error.description)") }
-        let datasetID = try store.registerImageDataset(name: "predict: " + options.paths.joined(separator: " "),
-                                                       source: "classify predict --run \(options.runID)",
-                                                       rows: scan.files.map { $0.row(split: "predict") })
-        let config = InferenceConfig(modelRun: options.runID, weights: classifier.weights, paths: options.paths, csv: options.csvPath,
-                                     skipped: scan.skipped.count)
-        return try store.record(pipeline: "classify-predict", datasetID: datasetID, config: config, seed: classifier.seed,
+        let images = try ImagesToPredict.load(options, classifier: classifier, store: store)
+        let config = InferenceConfig(modelRun: options.runID, weights: classifier.weights, paths: options.paths,
+                                     dataset: options.datasetID, split: options.split, csv: options.csvPath, skipped: images.skipped)
+        return try store.record(pipeline: "classify-predict", datasetID: images.datasetID, config: config, seed: classifier.seed,
                                 outputDirectory: nil) { run in
-            let probabilities = try ClassProbabilities(model: classifier.model, inputs: classifier.geometry.samples(&scan.files),
-                                                       classes: classifier.classes)
-            let predictions = probabilities.predictions(paths: scan.files.map(\.path), labels: scan.files.map(\.label))
+            let probabilities = try ClassProbabilities(model: classifier.model, inputs: images.inputs, classes: classifier.classes)
+            let predictions = probabilities.predictions(paths: images.paths, labels: images.labels)
             let index = Dictionary(uniqueKeysWithValues: classifier.classes.enumerated().map { ($1, $0) })
-            let known = scan.files.indices.filter { scan.files[$0].label != nil }
+            // A stored label the model does not know is kept in `predictions` but cannot be a confusion row.
+            let known = images.labels.enumerated().compactMap { item in item.element.flatMap { index[$0] }.map { (item.offset, $0) } }
             let labelled = known.isEmpty ? nil : ClassificationReport(
-                classes: classifier.classes, actual: known.map { index[scan.files[$0].label!]! },
-                ranked: known.map { probabilities.ranked($0, k: min(5, classifier.classes.count)) })
+                classes: classifier.classes, actual: known.map(\.1),
+                ranked: known.map { probabilities.ranked($0.0, k: min(5, classifier.classes.count)) })
             ClassifyTables.record(predictions, confusion: labelled, in: run)
             run.metrics("predict", ["images": Double(predictions.count), "peak_rss_mb": ProcessMemory.peakMegabytes()])
             if let labelled {
@@ -93,7 +138,8 @@ extension ClassifyPipeline {
                 let text = CSV.write(header: ["path", "label", "predicted", "confidence", "top_k"], rows: rows)
                 try run.artifact(at: csvPath, kind: "table", Data(text.utf8))
             }
-            return PredictReport(runID: run.id, model: classifier, predictions: predictions, labelled: labelled, skipped: scan.skipped.count)
+            return PredictReport(runID: run.id, model: classifier, predictions: predictions, labelled: labelled, skipped: images.skipped,
+                                 dataset: options.datasetID)
         }
     }
 

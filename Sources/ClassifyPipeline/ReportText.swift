@@ -84,14 +84,16 @@ extension PredictReport {
     }
 
     public var summary: String {
-        var lines = ["\(predictions.count) files classified by the model of run \(model.runID) (weights '\(model.weights)')"
+        let what = dataset.map { "images of data set \($0)" } ?? "files"
+        var lines = ["\(predictions.count) \(what) classified by the model of run \(model.runID) (weights '\(model.weights)')"
                      + (skipped > 0 ? "; \(ImageFolder.filesCount(skipped)) skipped (not valid PNGs)" : "")]
         var counts: [String: Int] = [:]
         for prediction in predictions { counts[prediction.predicted, default: 0] += 1 }
         lines.append("Predicted: " + model.classes.filter { counts[$0] != nil }.map { "\($0) \(counts[$0]!)" }.joined(separator: ", "))
         if let labelled {
-            lines.append(String(format: "%d files are in folders named after a class: accuracy %.4f, macro-F1 %.4f",
-                                labelled.count, labelled.accuracy, labelled.macroF1))
+            lines.append(String(format: "%d %@: accuracy %.4f, macro-F1 %.4f", labelled.count,
+                                dataset == nil ? "files are in folders named after a class" : "have a stored label the model knows",
+                                labelled.accuracy, labelled.macroF1))
         }
         return lines.joined(separator: "\n")
     }

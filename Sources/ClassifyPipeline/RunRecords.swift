@@ -21,7 +21,10 @@ struct TrainConfig: Codable {
     var pipelineYAML: String
     /// The classes and image geometry, as the model card keeps them.
     var input: ClassifyPreprocessing
-    var trainDir: String
+    /// The training folder, or nil for a run on a stored data set (`dataset`).
+    var trainDir: String?
+    /// The `images` data set trained on with `--dataset`, as stored (its `train`/`val`/`test` rows); nil for a folder.
+    var dataset: Int64?
     var testDir: String?
     var maxPerClass: Int?
     var training: TrainingSummary
@@ -32,7 +35,7 @@ struct TrainConfig: Codable {
     var images: Images
 
     enum CodingKeys: String, CodingKey {
-        case model, input, training, augment, strict, images
+        case model, input, training, augment, strict, images, dataset
         case pipelineFile = "pipeline_file", pipelineYAML = "pipeline_yaml"
         case trainDir = "train_dir", testDir = "test_dir", maxPerClass = "max_per_class"
         case classWeights = "class_weights"
@@ -44,11 +47,14 @@ struct InferenceConfig: Codable {
     var modelRun: Int64
     var weights: String
     var paths: [String]
+    /// The stored data set predicted with `--dataset` (and its split, nil for every split but `excluded`).
+    var dataset: Int64? = nil
+    var split: String? = nil
     var csv: String?
     var skipped: Int
 
     enum CodingKeys: String, CodingKey {
-        case weights, paths, csv, skipped
+        case weights, paths, csv, skipped, dataset, split
         case modelRun = "model_run"
     }
 }

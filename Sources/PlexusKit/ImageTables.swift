@@ -142,3 +142,72 @@ extension Store {
         }
     }
 }
+
+/// One row of `images` without its PNG bytes: what a run keeps in memory of a stored data set it reads batch by
+/// batch (`pngBytes` fetches the bytes of a batch when it is needed), so memory does not grow with the blobs.
+public struct StoredImageEntry: Equatable, Sendable {
+    /// SQLite's rowid of the row: `pngBytes` looks rows up by it through the table's own b-tree.
+    public var rowID: Int64
+    public var path: String
+    public var label: String?
+    public var split: String
+    public var width: Int
+    public var height: Int
+    public var channels: Int
+}
+
+extension Store {
+    /// The kind of data set `id` (`images`, `prices`, …), or nil when there is no such data set.
+    public func datasetKind(id: Int64) throws -> String? {
+        try read { try $0.value(String.self, "SELECT kind FROM datasets WHERE id = ?", [id]) }
+    }
+
+    /// The rows of data set `datasetID` in `splits` (every split when nil), without their bytes, ordered by path.
+    /// `png` is the table's last column, so SQLite reads none of the blobs' overflow pages for this.
+    public func imageEntries(datasetID: Int64, splits: [String]? = nil) throws -> [StoredImageEntry] {
+        try read { transaction in
+            try transaction.rows("""
+                SELECT rowid, path, label, split, width, height, channels FROM images WHERE dataset_id = ? ORDER BY path
+                """, [datasetID]).compactMap { row in
+                guard let rowID: Int64 = row["rowid"], let path: String = row["path"], let split: String = row["split"],
+                      let width: Int = row["width"], let height: Int = row["height"], let channels: Int = row["channels"] else {
+                    throw StoreError(path: self.path, "images of dataset \(datasetID): a row has an empty column")
+                }
+                guard splits?.contains(split) ?? true else { return nil }
+                return StoredImageEntry(rowID: rowID, path: path, label: row["label"], split: split, width: width, height: height,
+                                        channels: channels)
+            }
+        }
+    }
+
+    /// The PNG bytes of `images` (rows of data set `datasetID`), in that order: one query per `chunk` rows (a batch
+    /// is one), so a loader thread reading a batch asks SQLite once, not once per image. Safe from any thread: it
+    /// is a pool read. A row that is gone, or whose bytes no longer hash to its `sha256`, is an error naming the
+    /// data set and the path: the model must not silently train on other pixels than the ones recorded.
+    public func pngBytes(datasetID: Int64, _ images: [(rowID: Int64, path: String)], chunk: Int = 500) throws -> [[UInt8]] {
+        var bytes: [[UInt8]] = []
+        bytes.reserveCapacity(images.count)
+        for start in stride(from: 0, to: images.count, by: max(chunk, 1)) {
+            let part = images[start ..< min(start + max(chunk, 1), images.count)]
+            let placeholders = Array(repeating: "?", count: part.count).joined(separator: ", ")
+            var arguments: SQLArguments = [datasetID]
+            for image in part { arguments.append(image.rowID) }
+            let found = try read { transaction in
+                try transaction.rows("SELECT rowid, path, sha256, png FROM images WHERE dataset_id = ? AND rowid IN (\(placeholders))", arguments)
+            }
+            var byRow: [Int64: SQLRow] = [:]
+            for row in found { if let rowID: Int64 = row["rowid"] { byRow[rowID] = row } }
+            for image in part {
+                guard let row = byRow[image.rowID], row["path"] == image.path else {
+                    throw StoreError(path: path, "dataset \(datasetID): \(image.path): the image is no longer in the images table")
+                }
+                guard let png: [UInt8] = row["png"], let sha256: String = row["sha256"], try SHA256.hex(png) == sha256 else {
+                    throw StoreError(path: path, "dataset \(datasetID): \(image.path): the stored PNG no longer matches its SHA-256 "
+                                     + "(the row was changed after it was stored)")
+                }
+                bytes.append(png)
+            }
+        }
+        return bytes
+    }
+}

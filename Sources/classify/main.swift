@@ -11,13 +11,13 @@ import PlexusStore
 struct ClassifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "classify",
-        abstract: "Train image classifiers on folders of PNGs, evaluate them, predict new images; everything recorded in SQLite.",
+        abstract: "Train image classifiers on folders of PNGs (or on a data set stored by an earlier run), evaluate them, predict new images; everything recorded in SQLite.",
         subcommands: [TrainCommand.self, PredictCommand.self, EvaluateCommand.self, CompareCommand.self])
 }
 
 /// How many decoded images stay in memory: `train`, `compare`, `predict` and `evaluate` share it.
 struct MemoryOptions: ParsableArguments {
-    @Option(help: "Keep decoded images in memory up to this many MB (as Float32); a larger data set is read from its files batch by batch, on a loader thread, with memory bounded by the batch size. 0 always streams.")
+    @Option(help: "Keep decoded images in memory up to this many MB (as Float32); a larger data set is read from its files (or, with --dataset, from the database) batch by batch, on a loader thread, with memory bounded by the batch size. 0 always streams.")
     var cacheMb = ImageMemory.defaultBudget >> 20
 
     func budget() throws -> Int {
@@ -28,7 +28,9 @@ struct MemoryOptions: ParsableArguments {
 
 /// Options shared by `train` and `compare`.
 struct DataOptions: ParsableArguments {
-    @Argument(help: "Folder with one subfolder of PNGs per class (class order: names sorted alphabetically).") var directory: String
+    @Argument(help: "Folder with one subfolder of PNGs per class (class order: names sorted alphabetically). Or --dataset.") var directory: String?
+    @Option(help: "Instead of DIR: the id of an image data set stored by an earlier run (runs.dataset_id), trained on with its stored train/val/test split; read from the database, streamed beyond --cache-mb.")
+    var dataset: Int64?
     @Option(help: "Labelled test folder, same layout, evaluated after training.") var test: String?
     @Option(help: "Share of each class held out for validation (stratified, seeded; default: the pipeline file's, else 0.1).") var valSplit: Double?
     @Option(help: "Model input size WxH (default: the size of the first image); other sizes are resized bilinearly.") var imageSize: String?
@@ -45,7 +47,7 @@ struct DataOptions: ParsableArguments {
     @OptionGroup var memory: MemoryOptions
 
     func trainOptions() throws -> TrainOptions {
-        var options = TrainOptions(directory: directory)
+        var options = TrainOptions(directory: directory, datasetID: dataset)
         options.memoryBudget = try memory.budget()
         options.testDirectory = test
         if let valSplit {
@@ -82,7 +84,8 @@ struct DataOptions: ParsableArguments {
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "train", abstract: "Train a classifier on DIR, evaluate it next to the majority-class baseline, record the run.")
+        commandName: "train",
+        abstract: "Train a classifier on DIR (or --dataset ID), evaluate it next to the majority-class baseline, record the run.")
 
     @OptionGroup var data: DataOptions
     @Option(help: "Network: \(ClassifierModels.names.joined(separator: ", ")) (the built-in copy of Pipelines/classify[-MODEL].yml).") var model = "cnn"
@@ -129,18 +132,21 @@ struct CompareCommand: ParsableCommand {
 
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "predict", abstract: "Classify PNG files (or folders, recursively) with the model of a training run.")
+        commandName: "predict",
+        abstract: "Classify PNG files (or folders, recursively), or a stored data set's images, with the model of a training run.")
 
     @Option(name: .customLong("run"), help: "Training run whose model to use.") var runID: Int64
-    @Argument(help: "PNG files or folders.") var paths: [String]
+    @Argument(help: "PNG files or folders (or --dataset).") var paths: [String] = []
+    @Option(help: "Instead of PATHs: the id of an image data set stored in the database; its images are predicted from there.")
+    var dataset: Int64?
+    @Option(help: "With --dataset: only this split (train, val, test…); default every split but excluded.") var split: String?
     @Option(help: "Also write the predictions to this CSV file.") var csv: String?
     @Flag(help: "Fail on a file that is not a valid PNG instead of skipping it.") var strict = false
     @Option(help: "SQLite database (default: $PLEXUS_DB, else ./plexus.db).") var db: String?
     @OptionGroup var memory: MemoryOptions
 
     func run() throws {
-        guard !paths.isEmpty else { throw ClassifyUsage("name at least one PNG file or folder") }
-        var options = PredictOptions(runID: runID, paths: paths)
+        var options = PredictOptions(runID: runID, paths: paths, datasetID: dataset, split: split)
         options.memoryBudget = try memory.budget()
         options.csvPath = csv
         options.strict = strict

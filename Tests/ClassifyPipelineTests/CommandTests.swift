@@ -40,6 +40,17 @@ final class ClassifyCommandTests: XCTestCase {
         try classify.assertRefuses(["train", "absent"], mentioning: "absent: no such folder")
     }
 
+    /// DIR or --dataset, exactly one; a stored data set keeps its split; an unknown id is named.
+    func testDatasetFlagsAreRefused() throws {
+        try classify.assertRefuses(["train"], mentioning: "name the images to train on: a folder of class subfolders (DIR) or a stored data set (--dataset ID)")
+        try classify.assertRefuses(["train", "pngs", "--dataset", "1"], mentioning: "give a folder (DIR) or --dataset ID, not both")
+        try classify.assertRefuses(["train", "--dataset", "1", "--val-split", "0.2"],
+                                   mentioning: "--val-split cannot be used with --dataset: a stored data set is trained on with its stored train/val/test split")
+        try classify.assertRefuses(["train", "--dataset", "5"], mentioning: "--dataset 5: no such data set in ")
+        try classify.assertRefuses(["compare", "--dataset", "5"], mentioning: "--dataset 5: no such data set in ")
+        try classify.assertRefuses(["predict", "--run", "1"], mentioning: "name at least one PNG file or folder, or a stored data set with --dataset ID")
+    }
+
     /// `classify train pngs/` from a folder with nothing but the images: the built-in CNN, recorded with its text.
     func testBuiltinPipelineTrainsFromAnyFolder() throws {
         try classify.assertCompletes(["train", "pngs", "--image-size", "16x16", "--epochs", "1"], builtin: "classify.yml")

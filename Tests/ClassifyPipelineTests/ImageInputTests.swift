@@ -132,7 +132,7 @@ final class ImageInputTests: XCTestCase {
     func testTestFolderWithAnUnknownClassIsAnError() throws {
         let (root, options) = try TinyImages.setUp(self)
         try FileManager.default.moveItem(atPath: root + "/test/square", toPath: root + "/test/circle")
-        XCTAssertErrorDescription(try LabelledData.load(options.dataOptions, log: { _ in }),
+        XCTAssertErrorDescription(try options.labelledData(validationFraction: 0.1, store: ClassifyTables.open(path: root + "/plexus.db")),
                                   "\(root)/test/circle: class 'circle' is not one of the training classes (horizontal, square, vertical)")
     }
 }
