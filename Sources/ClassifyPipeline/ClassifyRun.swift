@@ -56,10 +56,6 @@ public struct TrainOptions {
             guard splitting.isEmpty else {
                 throw ClassifyError("\(splitting.joined(separator: ", ")) cannot be used with --dataset: a stored data set is trained on with its stored train/val/test split")
             }
-            // Only rank 0 opens the database (workers get a scratch one), so the workers would have no images.
-            guard !DistributedJob.world.isDistributed else {
-                throw ClassifyError("--dataset cannot be used under mpirun: only rank 0 opens the database; give every process the folder (DIR) instead")
-            }
             return try LabelledData.stored(StoredDataset.open(datasetID, in: store), imageSize: imageSize, color: color,
                                            memoryBudget: memoryBudget, log: log)
         case (nil, nil):

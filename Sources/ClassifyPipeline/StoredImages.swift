@@ -34,6 +34,10 @@ struct StoredDataset {
     /// Data set `id` of `store`; an error naming the id when there is none, or when it has no `images` rows (a
     /// forecast or cluster data set is registered in `datasets` too).
     static func open(_ id: Int64, in store: Store) throws -> StoredDataset {
+        // Only rank 0 opens the database (workers get a scratch one), so the workers would have no images.
+        guard !DistributedJob.world.isDistributed else {
+            throw ClassifyError("--dataset cannot be used under mpirun: only rank 0 opens the database; give every process the images' folder instead")
+        }
         guard let name = try store.datasetName(id: id) else {
             throw ClassifyError("--dataset \(id): no such data set in \(store.path) (expected the id of an image data set, as in runs.dataset_id of a classify run)")
         }
