@@ -80,6 +80,19 @@ final class ClassifyDistributedTests: XCTestCase {
                        try String(contentsOfFile: classify.directory + "/one.csv", encoding: .utf8))
     }
 
+    /// `--dataset` reads the images from the database, which only rank 0 opens: under `mpirun` it is refused in
+    /// one line, on every rank, before a run starts.
+    func testStoredDataSetIsRefusedUnderMPI() throws {
+        let trained = try Commands.run("classify", ["train", "pngs", "--pipeline", "convnet.yml", "--epochs", "1"], in: classify.directory)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        for arguments in [["train", "--dataset", "1", "--pipeline", "convnet.yml"], ["predict", "--run", "1", "--dataset", "1"]] {
+            let pair = try Commands.runUnderMPI("classify", arguments, in: classify.directory)
+            XCTAssertNotEqual(pair.status, 0, arguments.joined(separator: " "))
+            XCTAssert(pair.stderr.contains("--dataset cannot be used under mpirun"), pair.stderr)
+        }
+        XCTAssertEqual(try Commands.texts("select count(*) from runs", in: classify.database), ["1"])
+    }
+
     /// `kill -9` of rank 0 of a two-process job, then `mpirun -np 2 … --resume 1`: rank 0 reads the checkpoint and
     /// broadcasts it, and the job ends with the models of a two-process run that was never interrupted, byte for byte.
     func testAKilledJobResumesUnderMPI() throws {
