@@ -113,7 +113,8 @@ struct SquaredDistances {
         return combine(dots, rowNorms: norms[rows], columnNorms: norms, root: root)
     }
 
-    private func combine(_ dots: [Float], rowNorms: ArraySlice<Float>, columnNorms: [Float], root: Bool = false) -> [Float] {
+    /// `dots` is consumed: the distances are written over the products, without a second array of their size.
+    private func combine(_ dots: consuming [Float], rowNorms: ArraySlice<Float>, columnNorms: [Float], root: Bool = false) -> [Float] {
         var result = dots
         let width = columnNorms.count
         result.withUnsafeMutableBufferPointer { out in
