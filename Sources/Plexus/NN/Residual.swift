@@ -68,7 +68,9 @@ public final class ResidualBlock: Module {
     }
 
     public override func forward(_ x: Tensor) -> Tensor {
-        let residual = bn2(conv2(bn1(conv1(x)).relu()))  // (N, C_out, H', W')
+        let residual = conv1.canFold(bn1) && conv2.canFold(bn2)
+            ? conv2.foldingNorm(bn2, relu: false, conv1.foldingNorm(bn1, relu: true, x))  // evaluation: see BatchNormFolding
+            : bn2(conv2(bn1(conv1(x)).relu()))  // (N, C_out, H', W')
         let shortcut = downsample?(x) ?? x
         return (residual + shortcut).relu()
     }

@@ -16,7 +16,7 @@ public final class Sequential: Module {
     }
 
     public override func forward(_ x: Tensor) -> Tensor {
-        layers.reduce(x) { $1($0) }
+        isTraining ? layers.reduce(x) { $1($0) } : forwardFolding(x)
     }
 
     /// Runs the layers on `x` and reports each one's output shape (for `summary`).

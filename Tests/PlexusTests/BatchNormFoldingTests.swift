@@ -1,0 +1,58 @@
+import XCTest
+@testable import Plexus
+
+/// In evaluation mode a convolution and the batch norm after it run as one folded convolution: the values and the
+/// gradients are those of the layers run one by one.
+final class BatchNormFoldingTests: XCTestCase {
+    /// A stem (conv + BN + ReLU), a convolution with a bias and its BN, and a residual block with a projected
+    /// shortcut, trained a few steps so that the running statistics and BN parameters are not their initial ones.
+    private func trainedModel() -> (Sequential, [Conv2D]) {
+        var rng = RandomGenerator(seed: 5)
+        let stem = Conv2D(Conv2DConfig(inputChannels: 3, outputChannels: 16, kernelSize: 3, padding: 1, bias: false), rng: &rng)
+        let biased = Conv2D(Conv2DConfig(inputChannels: 16, outputChannels: 16, kernelSize: 3, padding: 1), rng: &rng)
+        let model = Sequential([
+            stem, BatchNorm(features: 16), Activation(.relu),
+            biased, BatchNorm(features: 16),
+            ResidualBlock(ResidualBlockConfig(inputChannels: 16, outputChannels: 32, stride: 2), rng: &rng),
+        ])
+        let optimizer = SGD(parameters: model.parameters(), learningRate: 0.1, momentum: 0.9)
+        for step in 0..<4 {
+            let x = Tensor.normal([8, 3, 12, 12], std: 1 + Float(step), using: &rng)
+            optimizer.zeroGrad()
+            (model(x) * model(x)).mean().backward()
+            Autograd.withoutGradient { optimizer.step() }
+        }
+        return (model, [stem, biased])
+    }
+
+    /// The same layers one at a time (each layer's own forward, as training runs them), in evaluation mode.
+    private func unfolded(_ model: Sequential, _ x: Tensor) -> Tensor {
+        model.layers.reduce(x) { y, layer in
+            guard let block = layer as? ResidualBlock else { return layer(y) }
+            let residual = block.bn2(block.conv2(block.bn1(block.conv1(y)).relu()))
+            return (residual + block.downsample!.layers.reduce(y) { $1($0) }).relu()
+        }
+    }
+
+    func testFoldedEvaluationEqualsTheLayersOneByOne() {
+        let (model, convolutions) = trainedModel()
+        model.eval()
+        var rng = RandomGenerator(seed: 6)
+        let input = Tensor.normal([4, 3, 12, 12], using: &rng)
+        var results: [[[Float]]] = []
+        for folded in [true, false] {
+            let x = input.copy()
+            x.requiresGrad = true
+            for parameter in model.parameters() { parameter.grad = nil }
+            let y = folded ? model(x) : unfolded(model, x)
+            (y * y).sum().backward()
+            results.append([y.scalars, x.grad!.scalars] + convolutions.map { $0.weight.grad!.scalars }
+                           + [(model.layers[1] as! BatchNorm).weight.grad!.scalars])
+        }
+        XCTAssertEqual(results[0][0].count, 4 * 32 * 6 * 6)
+        for (index, name) in ["output", "input gradient", "stem weight gradient", "biased conv weight gradient", "BN weight gradient"].enumerated() {
+            assertClose(results[0][index], results[1][index], atol: 1e-4, rtol: 1e-4, name)
+        }
+        XCTAssertGreaterThan(results[0][0].map(abs).max()!, 0.1, "the output is not trivially zero")
+    }
+}
