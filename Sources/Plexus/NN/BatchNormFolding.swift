@@ -5,7 +5,8 @@
 /// of three. ONNX Runtime and TensorRT fold the same way. Training keeps the layers apart: batch norm then
 /// normalises with each batch's own statistics.
 ///
-/// `Sequential` folds a `Conv2D` followed by a `BatchNorm` (and a ReLU), `ResidualBlock` its own pairs. The folded
+/// `Sequential` folds a `Conv2D` followed by a `BatchNorm` (and a ReLU) (SequentialFusion.swift), `ResidualBlock`
+/// its own pairs. The folded
 /// weights are recomputed on every call (a few small tensors), so they always follow the layers' current values.
 extension ConvolutionLayer where Config == Conv2DConfig {
     /// Whether this convolution and `norm` may run folded: both in evaluation mode, and no activation of the
@@ -20,24 +21,5 @@ extension ConvolutionLayer where Config == Conv2DConfig {
         var shift = norm.bias - norm.runningMean * scale                               // (C_out)
         if let bias { shift = shift + bias * scale }
         return config.convolve(x, weight: weight * scale.reshape([-1, 1, 1, 1]), bias: shift, relu: relu)
-    }
-}
-
-extension Sequential {
-    /// The layers in evaluation mode, each `Conv2D` + `BatchNorm` (+ ReLU) run as one folded convolution.
-    func forwardFolding(_ x: Tensor) -> Tensor {
-        var y = x, index = 0
-        while index < layers.count {
-            if let convolution = layers[index] as? Conv2D, index + 1 < layers.count, let norm = layers[index + 1] as? BatchNorm,
-               convolution.canFold(norm) {
-                let relu = index + 2 < layers.count && (layers[index + 2] as? Activation)?.kind == .relu
-                y = convolution.foldingNorm(norm, relu: relu, y)
-                index += relu ? 3 : 2
-            } else {
-                y = layers[index](y)
-                index += 1
-            }
-        }
-        return y
     }
 }

@@ -16,7 +16,7 @@ public final class Sequential: Module {
     }
 
     public override func forward(_ x: Tensor) -> Tensor {
-        isTraining ? layers.reduce(x) { $1($0) } : forwardFolding(x)
+        isTraining ? forwardPoolingBeforeReLU(x) : forwardFolding(x)
     }
 
     /// Runs the layers on `x` and reports each one's output shape (for `summary`).

@@ -1,9 +1,9 @@
 import XCTest
 @testable import Plexus
 
-/// In evaluation mode a convolution and the batch norm after it run as one folded convolution: the values and the
-/// gradients are those of the layers run one by one.
-final class BatchNormFoldingTests: XCTestCase {
+/// `Sequential` runs neighbouring layers together (a convolution and its batch norm folded in evaluation, a ReLU
+/// after the max pool that follows it in training), with the values and gradients of the layers run one by one.
+final class SequentialFusionTests: XCTestCase {
     /// A stem (conv + BN + ReLU), a convolution with a bias and its BN, and a residual block with a projected
     /// shortcut, trained a few steps so that the running statistics and BN parameters are not their initial ones.
     private func trainedModel() -> (Sequential, [Conv2D]) {
@@ -54,5 +54,34 @@ final class BatchNormFoldingTests: XCTestCase {
             assertClose(results[0][index], results[1][index], atol: 1e-4, rtol: 1e-4, name)
         }
         XCTAssertGreaterThan(results[0][0].map(abs).max()!, 0.1, "the output is not trivially zero")
+    }
+
+    /// Training: ReLU then max pool runs as max pool then ReLU, for a convolution's own ReLU and for a ReLU layer
+    /// (after a batch norm, as in Pipelines/classify.yml), with exactly the same values and gradients.
+    func testReLUAfterTheMaxPoolGivesTheSameValuesAndGradients() {
+        var rng = RandomGenerator(seed: 8)
+        let model = Sequential([
+            Conv2D(Conv2DConfig(inputChannels: 1, outputChannels: 16, kernelSize: 3, activation: .relu), rng: &rng),
+            MaxPool2D(Pool2DConfig(kernelSize: 2)),
+            Conv2D(Conv2DConfig(inputChannels: 16, outputChannels: 32, kernelSize: 3, padding: 1), rng: &rng),
+            BatchNorm(features: 32), Activation(.relu), MaxPool2D(Pool2DConfig(kernelSize: 3, stride: 2, padding: 1)),
+            Flatten(), Linear(inputSize: 32 * 3 * 3, outputSize: 5, rng: &rng),  // 14 → 12 → 6 → 6 → 3
+        ])
+        model.train()
+        let input = Tensor.normal([6, 1, 14, 14], using: &rng)
+        var results: [[[Float]]] = []
+        for fused in [true, false] {
+            let x = input.copy()
+            x.requiresGrad = true
+            for parameter in model.parameters() { parameter.grad = nil }
+            let y = fused ? model(x) : model.layers.reduce(x) { $1($0) }
+            (y * y).sum().backward()
+            results.append([y.scalars, x.grad!.scalars] + model.parameters().map { $0.grad!.scalars })
+        }
+        XCTAssertEqual(results[0].count, 2 + 8)
+        for (index, (fused, plain)) in zip(results[0], results[1]).enumerated() {
+            XCTAssertEqual(fused, plain, "figure \(index): output, input gradient, then each parameter's gradient")
+        }
+        XCTAssertGreaterThan(results[0][1].map(abs).max()!, 0, "gradients reach the input")
     }
 }
