@@ -1,4 +1,6 @@
-/// Layers applied in order, named `0`, `1`, … as in PyTorch's `nn.Sequential`.
+/// Layers applied in order, named `0`, `1`, … as in PyTorch's `nn.Sequential`. Some neighbours run together, with
+/// the results of running them one by one (SequentialFusion.swift): in evaluation a convolution and its batch norm,
+/// in training a ReLU and the max pool after it.
 ///
 /// ```swift
 /// let model = Sequential([Linear(inputSize: 2, outputSize: 8, rng: &rng), ReLU(), Linear(inputSize: 8, outputSize: 1, rng: &rng)])
