@@ -51,9 +51,10 @@ struct StoredDataset {
 
     /// The rows of `splits` (every split but `excluded` when nil), ordered by path, without their bytes.
     func entries(splits: [String]?) throws -> [StoredImageEntry] {
-        let entries = try store.imageEntries(datasetID: id).filter { splits?.contains($0.split) ?? ($0.split != "excluded") }
+        let all = try store.imageEntries(datasetID: id)
+        let entries = all.filter { splits?.contains($0.split) ?? ($0.split != "excluded") }
         guard !entries.isEmpty else {
-            let stored = Set(try store.imageEntries(datasetID: id).map(\.split)).sorted()
+            let stored = Set(all.map(\.split)).sorted()
             throw ClassifyError("--dataset \(id): data set '\(name)' has no images in split \((splits ?? []).joined(separator: ", ")) "
                                 + "(its splits: \(stored.joined(separator: ", ")))")
         }

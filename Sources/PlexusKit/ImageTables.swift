@@ -162,18 +162,17 @@ extension Store {
         try read { try $0.value(String.self, "SELECT kind FROM datasets WHERE id = ?", [id]) }
     }
 
-    /// The rows of data set `datasetID` in `splits` (every split when nil), without their bytes, ordered by path.
-    /// `png` is the table's last column, so SQLite reads none of the blobs' overflow pages for this.
-    public func imageEntries(datasetID: Int64, splits: [String]? = nil) throws -> [StoredImageEntry] {
+    /// The rows of data set `datasetID`, without their bytes, ordered by path. `png` is the table's last column,
+    /// so SQLite reads none of the blobs' overflow pages for this.
+    public func imageEntries(datasetID: Int64) throws -> [StoredImageEntry] {
         try read { transaction in
             try transaction.rows("""
                 SELECT rowid, path, label, split, width, height, channels FROM images WHERE dataset_id = ? ORDER BY path
-                """, [datasetID]).compactMap { row in
+                """, [datasetID]).map { row in
                 guard let rowID: Int64 = row["rowid"], let path: String = row["path"], let split: String = row["split"],
                       let width: Int = row["width"], let height: Int = row["height"], let channels: Int = row["channels"] else {
                     throw StoreError(path: self.path, "images of dataset \(datasetID): a row has an empty column")
                 }
-                guard splits?.contains(split) ?? true else { return nil }
                 return StoredImageEntry(rowID: rowID, path: path, label: row["label"], split: split, width: width, height: height,
                                         channels: channels)
             }
